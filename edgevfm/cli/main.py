@@ -1,0 +1,138 @@
+"""`edgevfm`: list, export, run, check (the toolkit; needs torch for export)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from edgevfm_runtime.errors import EdgeVFMError
+
+from .. import __version__
+
+
+def _console():
+    from rich.console import Console
+
+    # Piped output (CI logs, files) gets a wide fixed width so tables are not truncated.
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+
+
+def cmd_list(args) -> int:
+    from ..models import MODELS
+    from ..targets import PRESETS, TARGETS
+
+    if args.what == "models":
+        rows = [{"name": n, "aliases": MODELS.aliases_of(n), "family": f.family, "variants": list(f.variants),
+                 "default_variant": f.default_variant, "license": f.license, "summary": f.summary}
+                for n, f in MODELS.items()]
+    else:
+        rows = []
+        for n, p in PRESETS.items():
+            t = TARGETS.get(p.target)
+            rows.append({"name": n, "aliases": PRESETS.aliases_of(n), "engine": t.engine, "precision": p.precision,
+                         "available": t.unavailable_reason() or "yes", "summary": p.summary})
+    if args.json:
+        print(json.dumps({"schema_version": 1, args.what: rows}, indent=2))
+        return 0
+    from rich.table import Table
+
+    table = Table(title=f"edgevfm {args.what}")
+    cols = list(rows[0]) if rows else []
+    for c in cols:
+        table.add_column(c)
+    for r in rows:
+        table.add_row(*[", ".join(v) if isinstance(v, list) else str(v) for v in r.values()])
+    _console().print(table)
+    return 0
+
+
+def cmd_export(args) -> int:
+    from ..export.pipeline import export
+    from .report import print_report
+
+    console = _console()
+    res = export(args.model, target=args.target, variant=args.variant, weights=args.weights, output=args.output,
+                 recipe_file=args.recipe, overrides=args.set or [], parity_gate=not args.no_parity_gate,
+                 emit=lambda s: console.print(s, markup=False))
+    print_report(res.report, console)
+    total = sum(c["bytes"] for c in res.manifest["components"].values())
+    rnd = "  [yellow](RANDOM weights)[/yellow]" if res.manifest["model"]["weights"]["random"] else ""
+    console.print(f"export success ✅ {res.seconds:.1f}s, saved as [bold]{res.path}[/bold] ({total / 1e6:.1f} MB){rnd}")
+    for name, c in res.manifest["components"].items():
+        console.print(f"  {name}: {c['file']} ({c['bytes'] / 1e6:.1f} MB, sha256 {c['sha256'][:12]}…)")
+    prompt = " --point X,Y -o mask.png" if res.manifest["model"]["family"] == "mobilesam" else ""
+    engine_extra = {"onnxruntime": "onnx", "openvino": "openvino", "litert": "tflite"}.get(
+        res.manifest["target"]["engine"], res.manifest["target"]["engine"])
+    for line in ("next:", f"  edgevfm run {res.path} IMAGE{prompt}", f"  edgevfm check {res.path}",
+                 f"  edgevfm-rt run {res.path} IMAGE{prompt}   (on the device: pip install 'edgevfm-runtime[{engine_extra}]')"):
+        console.print(line, markup=False)
+    return 0
+
+
+def cmd_check(args) -> int:
+    from edgevfm_runtime import open as open_bundle
+    from edgevfm_runtime.check import run_check
+
+    from .report import print_report
+
+    report = run_check(open_bundle(args.bundle), threads=args.threads)
+    print_report(report, _console())
+    return 0 if report.passed else 1
+
+
+def cmd_run(args) -> int:
+    from edgevfm_runtime.cli import cmd_run as rt_run
+
+    return rt_run(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from edgevfm_runtime.cli import add_run_arguments
+
+    parser = argparse.ArgumentParser(prog="edgevfm", description="Vision foundation models to edge devices.")
+    parser.add_argument("--version", action="version", version=f"edgevfm {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("list", help="list models or targets")
+    p.add_argument("what", choices=("models", "targets"))
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("export", help="export a model to a target preset as a bundle")
+    p.add_argument("model", help="model name (edgevfm list models)")
+    p.add_argument("--target", required=True, help="target preset (edgevfm list targets)")
+    p.add_argument("--variant", help="model variant (default: the model's default)")
+    p.add_argument("--weights", default="official",
+                   help="official (download, default) | auto (official, else random:0) | PATH | hf:REPO[:FILE] | random[:SEED]")
+    p.add_argument("--recipe", help="your own recipe YAML instead of recipes/<model>/<target>.yaml")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a recipe key; repeatable")
+    p.add_argument("-o", "--output", help="bundle folder (default: <model>-<variant>-<target>)")
+    p.add_argument("--no-parity-gate", action="store_true", help="keep the bundle even if parity fails (recorded)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("run", help="run a bundle on an image")
+    add_run_arguments(p)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("check", help="parity of a bundle against its golden reference")
+    p.add_argument("bundle")
+    p.add_argument("--threads", type=int, default=None)
+    p.set_defaults(func=cmd_check)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (EdgeVFMError, KeyError) as exc:
+        from ..registry import UnknownName
+
+        if isinstance(exc, KeyError) and not isinstance(exc, UnknownName):
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""Fixed-resolution export wrapper for DINOv2 (tuple outputs, no resize in the graph)."""
+from __future__ import annotations
+
+import copy
+import warnings
+from pathlib import Path
+from typing import Sequence
+
+import torch
+from torch import nn
+
+from .config import DinoV2Config
+from .model import DinoV2, LayerScale
+
+
+def _check_layers(config: DinoV2Config, layers: Sequence[int]) -> tuple[int, ...]:
+    bad = [i for i in layers if not 0 <= i < config.depth]
+    if bad:
+        raise ValueError(f"intermediate layers {bad} out of range 0..{config.depth - 1}")
+    if len(set(layers)) != len(layers):
+        raise ValueError(f"duplicate intermediate layers in {tuple(layers)}")
+    return tuple(sorted(layers))
+
+
+def output_names(
+    config: DinoV2Config, intermediate_layers: Sequence[int] = (), *, image_size: tuple[int, int] | None = None
+) -> dict[str, tuple]:
+    """Output name -> shape, in graph order. Patch counts are symbolic unless ``image_size`` is given."""
+    d, r = config.embed_dim, config.num_register_tokens
+    n = "num_patches" if image_size is None else (image_size[0] // config.patch_size) * (image_size[1] // config.patch_size)
+    names: dict[str, tuple] = {"cls_token": (1, d), "patch_tokens": (1, n, d)}
+    if r:
+        names["register_tokens"] = (1, r, d)
+    for i in _check_layers(config, intermediate_layers):
+        names[f"inter{i}_patch"] = (1, n, d)
+        names[f"inter{i}_cls"] = (1, d)
+    return names
+
+
+@torch.no_grad()
+def fold_layerscale_(model: DinoV2) -> DinoV2:
+    """Fold each ``ls{1,2}.gamma`` into ``attn.proj`` / ``mlp.fc2`` (gamma·(Wx+b) = (gamma·W)x + gamma·b), in place."""
+    for blk in model.blocks:
+        for ls_name, linear in (("ls1", blk.attn.proj), ("ls2", blk.mlp.fc2)):
+            ls = getattr(blk, ls_name)
+            if isinstance(ls, LayerScale):
+                linear.weight.mul_(ls.gamma[:, None])
+                linear.bias.mul_(ls.gamma)
+                setattr(blk, ls_name, nn.Identity())
+    return model
+
+
+class DinoV2Export(nn.Module):
+    """``pixel_values`` (1,3,H,W) -> cls_token, patch_tokens[, register_tokens][, inter{i}_patch, inter{i}_cls].
+
+    Works on a private copy of ``model``, so the caller's model is untouched. ``fold_layerscale`` removes the
+    24 per-channel Muls (equal up to float rounding, ~1e-6); off by default as ORT CPU shows no gain.
+    Intermediate outputs are normalised with the final norm, like ``get_intermediate_layers(norm=True)``.
+    """
+
+    def __init__(self, model: DinoV2, *, intermediate_layers: Sequence[int] = (), fold_layerscale: bool = False):
+        super().__init__()
+        self.layers = _check_layers(model.config, intermediate_layers)
+        self.model = copy.deepcopy(model).eval()
+        if fold_layerscale:
+            fold_layerscale_(self.model)
+        self.output_names = tuple(output_names(model.config, self.layers))
+
+    def set_export_resolution(self, h: int, w: int) -> None:
+        self.model.set_export_resolution(h, w)
+
+    def forward(self, pixel_values: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        m = self.model
+        r = m.num_register_tokens
+        tokens, inters = m.forward_tokens(pixel_values, layers=self.layers)
+        tokens = m.norm(tokens)
+        outs = [tokens[:, 0], tokens[:, 1 + r :]]
+        if r:
+            outs.append(tokens[:, 1 : 1 + r])
+        for t in inters:
+            t = m.norm(t)
+            outs += [t[:, 1 + r :], t[:, 0]]
+        return tuple(outs)
+
+
+def export_onnx(
+    model: DinoV2,
+    path: str | Path,
+    *,
+    image_size: tuple[int, int],
+    intermediate_layers: Sequence[int] = (),
+    fold_layerscale: bool = False,
+    opset: int = 17,
+) -> tuple[str, ...]:
+    """Export at a fixed (H, W) with the TorchScript exporter; returns the output names."""
+    wrapper = DinoV2Export(model, intermediate_layers=intermediate_layers, fold_layerscale=fold_layerscale)
+    wrapper.set_export_resolution(*image_size)
+    dummy = torch.zeros(1, 3, *image_size)
+    with warnings.catch_warnings():
+        # Shape checks become constants on purpose: the graph is for this one resolution.
+        warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
+        # The legacy exporter is chosen deliberately (see below); its deprecation notices are noise here.
+        warnings.filterwarnings("ignore", message=".*legacy TorchScript-based ONNX export", category=DeprecationWarning)
+        warnings.filterwarnings("ignore", message="The feature will be removed", category=DeprecationWarning)
+        # dynamo=False: the TorchScript exporter is what the official scripts target; torch 2.13 defaults to dynamo.
+        torch.onnx.export(
+            wrapper,
+            (dummy,),
+            str(path),
+            dynamo=False,
+            opset_version=opset,
+            input_names=["pixel_values"],
+            output_names=list(wrapper.output_names),
+            do_constant_folding=True,
+        )
+    return wrapper.output_names

@@ -1,0 +1,123 @@
+"""What a model family tells the toolkit: variants, weights, components to export, golden data.
+
+A family is a small subclass of :class:`ModelFamily` registered with :func:`register_model`; the
+export pipeline, CLI and tests only talk to this interface.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..registry import Registry, UnknownName, did_you_mean
+from ..weights import ResolvedWeights, WeightSource, randomize_
+
+
+@dataclass(frozen=True)
+class TensorSpec:
+    name: str
+    dtype: str
+    shape: tuple  # ints, or strings for symbolic dims
+    layout: str | None = None
+
+    def manifest(self) -> dict:
+        d = {"name": self.name, "dtype": self.dtype, "shape": list(self.shape)}
+        if self.layout:
+            d["layout"] = self.layout
+        return d
+
+
+@dataclass
+class Component:
+    """One deployable piece of a model: a torch module with its traced inputs and IO contract."""
+
+    name: str
+    module: nn.Module
+    example_args: tuple
+    inputs: list[TensorSpec]
+    outputs: list[TensorSpec]
+    dynamic_axes: dict[str, dict[int, str]] = field(default_factory=dict)
+
+    @property
+    def input_names(self) -> list[str]:
+        return [t.name for t in self.inputs]
+
+    @property
+    def output_names(self) -> list[str]:
+        return [t.name for t in self.outputs]
+
+
+class ModelFamily:
+    """Base class; subclasses fill in the class attributes and the methods that raise."""
+
+    name: ClassVar[str]  # the id users type (e.g. "sam")
+    family: ClassVar[str]  # the implementation family (e.g. "mobilesam")
+    aliases: ClassVar[tuple[str, ...]] = ()
+    variants: ClassVar[tuple[str, ...]]
+    default_variant: ClassVar[str]
+    license: ClassVar[str]
+    source: ClassVar[str]
+    summary: ClassVar[str] = ""
+
+    def check_variant(self, variant: str | None) -> str:
+        variant = variant or self.default_variant
+        if variant not in self.variants:
+            raise UnknownName(f"unknown {self.name} variant {variant!r} (known: {', '.join(self.variants)})"
+                              + did_you_mean(variant, self.variants))
+        return variant
+
+    # -- building and weights ----------------------------------------------------------------
+    def build(self, variant: str) -> nn.Module:
+        raise NotImplementedError
+
+    def weight_source(self, variant: str) -> WeightSource:
+        raise NotImplementedError
+
+    def load_checkpoint(self, model: nn.Module, path: Path, variant: str) -> None:
+        raise NotImplementedError
+
+    def load(self, variant: str, weights: ResolvedWeights) -> nn.Module:
+        """A model in eval mode with the given weights (random ones are seeded and realistic)."""
+        if weights.random:
+            with torch.random.fork_rng():
+                torch.manual_seed(weights.seed or 0)
+                model = self.build(variant)
+            randomize_(model, weights.seed or 0)
+        else:
+            model = self.build(variant)
+            self.load_checkpoint(model, weights.path, variant)
+        return model.eval()
+
+    # -- export ------------------------------------------------------------------------------
+    def components(self, model: nn.Module, variant: str, recipe: dict) -> list[Component]:
+        raise NotImplementedError
+
+    def preprocess(self, variant: str, recipe: dict) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def postprocess(self, variant: str, recipe: dict) -> dict[str, Any]:
+        return {}
+
+    def golden(self, model: nn.Module, images: list[np.ndarray], recipe: dict) -> dict[str, np.ndarray]:
+        """Reference (torch FP32) inputs/outputs in the runtime's golden.npz layout."""
+        raise NotImplementedError
+
+    def extra_files(self, bundle_dir: Path, manifest: dict) -> list[str]:
+        """Write model-specific side files (e.g. labeling-tool configs); return their names."""
+        return []
+
+
+MODELS: Registry[ModelFamily] = Registry("model")
+
+
+def register_model(cls: type[ModelFamily]) -> type[ModelFamily]:
+    MODELS.register(cls.name, cls(), aliases=cls.aliases)
+    return cls
+
+
+def get_model(name: str) -> ModelFamily:
+    return MODELS.get(name)

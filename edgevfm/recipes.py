@@ -1,0 +1,111 @@
+"""Recipes: YAML data saying how a (model, target) is built. ``recipes/<model>/_defaults.yaml``
+plus ``recipes/<model>/<preset>.yaml`` (a small delta), then ``--recipe FILE`` and ``--set k=v``.
+Unknown keys are errors with a did-you-mean."""
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from edgevfm_runtime.errors import EdgeVFMError
+
+from .registry import did_you_mean
+
+
+class RecipeError(EdgeVFMError):
+    pass
+
+
+ANY = object()  # free-form mapping (validated by the code that reads it)
+
+# The schema: nested dicts of allowed keys -> type (or a nested schema, or ANY).
+SCHEMA: dict[str, Any] = {
+    "description": str,
+    "variant": str,
+    "target": str,
+    "export": {"opset": int},
+    "decoder": {"return_single_mask": bool},
+    "parity": {"images": list, "gate": bool, "thresholds": ANY},
+}
+
+
+def recipes_dir() -> Path:
+    env = os.environ.get("EDGEVFM_RECIPES")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "recipes"
+
+
+def _validate(data: Any, schema: dict, where: str) -> None:
+    if not isinstance(data, dict):
+        raise RecipeError(f"recipe section {where or '(top)'} must be a mapping, got {type(data).__name__}")
+    for key, value in data.items():
+        path = f"{where}.{key}" if where else key
+        if key not in schema:
+            raise RecipeError(f"unknown recipe key {path!r}{did_you_mean(key, schema)} "
+                              f"(allowed here: {', '.join(schema)})")
+        rule = schema[key]
+        if rule is ANY:
+            continue
+        if isinstance(rule, dict):
+            _validate(value, rule, path)
+        elif not isinstance(value, rule) or (rule is int and isinstance(value, bool)):
+            raise RecipeError(f"recipe key {path!r} must be {rule.__name__}, got {value!r}")
+
+
+def _merge(base: dict, delta: dict) -> dict:
+    out = copy.deepcopy(base)
+    for k, v in delta.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else copy.deepcopy(v)
+    return out
+
+
+def _read(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise RecipeError(f"{path} is not valid YAML: {exc}") from None
+    _validate(data, SCHEMA, "")
+    return data
+
+
+def parse_set(items: list[str]) -> dict:
+    """``["a.b=1", "c=x"]`` → ``{"a": {"b": 1}, "c": "x"}`` (values parsed as YAML scalars)."""
+    out: dict = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise RecipeError(f"--set expects KEY=VALUE, got {item!r}")
+        node = out
+        *parents, leaf = key.split(".")
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[leaf] = yaml.safe_load(raw)
+    return out
+
+
+def load_recipe(model: str, preset: str, *, recipe_file: str | None = None, overrides: list[str] = ()) -> dict:
+    """The resolved recipe for (model, preset)."""
+    folder = recipes_dir() / model
+    defaults = folder / "_defaults.yaml"
+    recipe = _read(defaults) if defaults.exists() else {}
+    preset_file = folder / f"{preset}.yaml"
+    if recipe_file:
+        recipe = _merge(recipe, _read(Path(recipe_file)))
+    elif preset_file.exists():
+        recipe = _merge(recipe, _read(preset_file))
+    else:
+        raise RecipeError(f"no recipe for {model} on {preset}: {preset_file} does not exist "
+                          "(pass --recipe FILE to use your own)")
+    delta = parse_set(list(overrides))
+    _validate(delta, SCHEMA, "")
+    return _merge(recipe, delta)
+
+
+def recipe_hash(recipe: dict) -> str:
+    return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()

@@ -1,0 +1,12 @@
+"""edgevfm-runtime: open an edgevfm bundle and run it with numpy + Pillow + one engine (never torch)."""
+from .bundle import Bundle, open
+from .errors import BundleError, EdgeVFMError, EngineUnavailable, InputError
+from .image import load_rgb
+from .sam import SamPredictor
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Bundle", "open", "SamPredictor", "load_rgb",
+    "BundleError", "EdgeVFMError", "EngineUnavailable", "InputError", "__version__",
+]

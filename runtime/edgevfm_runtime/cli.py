@@ -1,0 +1,82 @@
+"""`edgevfm-rt`: the device-side command line (numpy + Pillow + one engine; never torch)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from . import __version__
+from .bundle import open as open_bundle
+from .errors import EdgeVFMError
+
+
+def add_run_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("bundle", help="bundle folder or .zip")
+    p.add_argument("image", help="input image (jpg/png/…)")
+    p.add_argument("--point", action="append", metavar="X,Y[,LABEL]",
+                   help="SAM click in image pixels; LABEL 1 = foreground (default), 0 = background; repeatable")
+    p.add_argument("--box", metavar="X0,Y0,X1,Y1", help="SAM box prompt in image pixels")
+    p.add_argument("--text", action="append", metavar="T", help="CLIP label text; repeatable")
+    p.add_argument("--single", action="store_true", help="SAM: one mask instead of three")
+    p.add_argument("-o", "--output", help="output file (SAM: mask PNG; an _overlay.png is written beside it)")
+    p.add_argument("--threads", type=int, default=None, help="engine threads (default: engine's choice)")
+
+
+def cmd_run(args) -> int:
+    from .apps import RUNNERS
+
+    bundle = open_bundle(args.bundle)
+    family = bundle.manifest["model"]["family"]
+    if bundle.random_weights:
+        print(f"warning: {bundle.root.name} was exported from RANDOM weights "
+              f"({bundle.manifest['model']['weights']['id']}); its outputs are meaningless", file=sys.stderr)
+    runner = RUNNERS.get(family)
+    if runner is None:
+        raise EdgeVFMError(f"`run` does not know model family {family!r} (knows: {', '.join(RUNNERS)})")
+    runner(bundle, args)
+    return 0
+
+
+def cmd_info(args) -> int:
+    bundle = open_bundle(args.bundle)
+    if args.json:
+        print(json.dumps(bundle.manifest, indent=2))
+        return 0
+    m = bundle.manifest
+    print(f"{bundle.root}: {m['model']['name']}/{m['model']['variant']} for {m['target']['preset']} "
+          f"({m['target']['engine']}, {m['target']['precision']})")
+    print(f"weights: {m['model']['weights']['id']}" + ("  [RANDOM]" if bundle.random_weights else ""))
+    for name, c in m["components"].items():
+        ins = ", ".join(f"{t['name']}{t['shape']}" for t in c["inputs"])
+        outs = ", ".join(f"{t['name']}{t['shape']}" for t in c["outputs"])
+        print(f"  {name}: {c['file']} ({c['bytes'] / 1e6:.1f} MB)  {ins} -> {outs}")
+    p = m["parity"]
+    print(f"parity: {'PASSED' if p['passed'] else 'FAILED'} against {p['reference']}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="edgevfm-rt", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"edgevfm-runtime {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("run", help="run a bundle on an image")
+    add_run_arguments(p)
+    p.set_defaults(func=cmd_run)
+    p = sub.add_parser("info", help="show a bundle's manifest")
+    p.add_argument("bundle")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_info)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except EdgeVFMError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

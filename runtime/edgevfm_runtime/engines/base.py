@@ -1,0 +1,60 @@
+"""The engine interface: an Engine opens a model file as a Session that runs named numpy feeds."""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Mapping
+
+import numpy as np
+
+from ..errors import EngineUnavailable
+
+
+class Session:
+    """One loaded model. ``engine`` names what actually runs it (engine/provider)."""
+
+    engine: str = "?"
+    input_names: list[str]
+    output_names: list[str]
+
+    def run(self, feed: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Engine:
+    """An engine entry: how to check it is installed and how to open a file with it."""
+
+    name: str
+    pip: str  # the install line that makes it available
+    probe: Callable[[], str | None]  # None when usable, else the reason it is not
+    open: Callable[..., Session]
+    aliases: tuple[str, ...] = field(default=())
+
+    def unavailable_reason(self) -> str | None:
+        return self.probe()
+
+    def session(self, path: str | Path, **options) -> Session:
+        reason = self.probe()
+        if reason:
+            raise EngineUnavailable(f"engine {self.name!r} is unavailable: {reason}; install it with `{self.pip}`")
+        return self.open(Path(path), **options)
+
+
+ENGINES: dict[str, Engine] = {}
+
+
+def register_engine(engine: Engine) -> Engine:
+    for key in (engine.name, *engine.aliases):
+        ENGINES[key] = engine
+    return engine
+
+
+def get_engine(name: str) -> Engine:
+    try:
+        return ENGINES[name]
+    except KeyError:
+        close = difflib.get_close_matches(name, ENGINES, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise EngineUnavailable(f"unknown engine {name!r} (known: {', '.join(sorted(ENGINES))}){hint}") from None

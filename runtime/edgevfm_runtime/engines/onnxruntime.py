@@ -1,0 +1,68 @@
+"""ONNX Runtime engine (CPU by default; other providers only when asked for)."""
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from ..errors import EngineUnavailable
+from .base import Engine, Session, register_engine
+
+
+def _probe() -> str | None:
+    try:
+        importlib.import_module("onnxruntime")
+    except ImportError as exc:
+        return f"onnxruntime is not installed ({exc})"
+    return None
+
+
+class OrtSession(Session):
+    def __init__(
+        self,
+        path: Path,
+        *,
+        threads: int | None = None,
+        providers: Sequence[str] = ("CPUExecutionProvider",),
+        allow_fallback: bool = False,
+    ):
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        if threads:
+            opts.intra_op_num_threads = int(threads)
+            opts.inter_op_num_threads = 1
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        available = ort.get_available_providers()
+        wanted = [p for p in providers if p in available]
+        if not wanted:
+            raise EngineUnavailable(
+                f"none of the ONNX Runtime providers {list(providers)} is available here (have {available})"
+            )
+        self._sess = ort.InferenceSession(str(path), sess_options=opts, providers=wanted)
+        ran = self._sess.get_providers()
+        # ORT silently drops a provider it cannot initialise; a quiet fallback is an error unless allowed.
+        if ran[0] != providers[0] and not allow_fallback:
+            raise EngineUnavailable(
+                f"ONNX Runtime fell back from {providers[0]} to {ran[0]}; pass allow_fallback=True to accept"
+            )
+        self.engine = f"onnxruntime {ort.__version__} ({ran[0]})"
+        self.input_names = [i.name for i in self._sess.get_inputs()]
+        self.output_names = [o.name for o in self._sess.get_outputs()]
+
+    def run(self, feed: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        outs = self._sess.run(None, dict(feed))
+        return dict(zip(self.output_names, outs))
+
+
+register_engine(
+    Engine(
+        name="onnxruntime",
+        aliases=("ort", "onnx"),
+        pip="pip install 'edgevfm-runtime[onnx]'",
+        probe=_probe,
+        open=lambda path, **kw: OrtSession(path, **kw),
+    )
+)

@@ -1,0 +1,17 @@
+"""Error types the runtime raises; each message names the problem and the fix."""
+
+
+class EdgeVFMError(Exception):
+    """Base class for every error edgevfm raises on purpose."""
+
+
+class BundleError(EdgeVFMError):
+    """The bundle is missing, malformed, tampered with, or from an unsupported schema."""
+
+
+class EngineUnavailable(EdgeVFMError):
+    """The inference engine a bundle needs is not installed or cannot run here."""
+
+
+class InputError(EdgeVFMError, ValueError):
+    """An image or prompt has the wrong type, dtype, shape or range."""

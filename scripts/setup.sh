@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Idempotent set-up on a fresh machine: a virtual environment in .venv with the CPU build of
+# torch (installed first, pinned through constraints.txt) and both edgevfm distributions.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+PIP=(.venv/bin/python -m pip -q --disable-pip-version-check)
+stamp=.venv/.edgevfm-setup
+want=$(cat constraints.txt pyproject.toml runtime/pyproject.toml | sha256sum | cut -c1-16)
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  exit 0
+fi
+echo "setting up .venv (torch CPU build + edgevfm) …" >&2
+"${PIP[@]}" install -c constraints.txt "torch==2.13.0"
+"${PIP[@]}" install -c constraints.txt -e "runtime[onnx,clip]" -e ".[test]"
+echo "$want" > "$stamp"

@@ -1,0 +1,92 @@
+"""Shared fixtures for the MobileSAM tests: golden data, the golden model, embeddings, exports."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from edgevfm.models._loading import load_state_dict_strict
+from edgevfm.models.mobilesam.export import (DECODER_IO, ENCODER_IO, SamEncoderExport, SamOnnxDecoder,
+                                             example_decoder_inputs, export_onnx)
+from edgevfm.models.mobilesam.model import build_mobilesam
+
+from mobilesam_testing import IMAGES, encoder_input
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def _folder(env: str, default: Path, what: str) -> Path:
+    path = Path(os.environ.get(env, default))
+    if not path.is_dir():
+        pytest.skip(f"{what} folder {path} not found (set {env})")
+    return path
+
+
+def _file(path: Path) -> Path:
+    if not path.is_file():
+        pytest.skip(f"golden file {path} not found")
+    return path
+
+
+@pytest.fixture(scope="session")
+def golden_dir() -> Path:
+    return _folder("EDGEVFM_GOLDEN_DIR", REPO.parent / "shared" / "golden", "golden data")
+
+
+@pytest.fixture(scope="session")
+def design_dir() -> Path:
+    return _folder("EDGEVFM_DESIGN_DIR", REPO.parent / "shared" / "design", "design")
+
+
+@pytest.fixture(scope="session")
+def golden_state_dict(golden_dir) -> dict[str, torch.Tensor]:
+    return torch.load(_file(golden_dir / "mobilesam.pt"), map_location="cpu", weights_only=True)
+
+
+@pytest.fixture(scope="session")
+def sam(golden_dir, golden_state_dict):
+    """MobileSAM loaded strictly from the golden (official-format) checkpoint."""
+    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+    model = build_mobilesam()
+    load_state_dict_strict(model, golden_state_dict, source=str(golden_dir / "mobilesam.pt"))
+    return model.eval()
+
+
+@pytest.fixture(scope="session", params=IMAGES)
+def image_name(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def golden_data(golden_dir) -> dict[str, dict[str, np.ndarray]]:
+    return {name: dict(np.load(_file(golden_dir / f"mobilesam_{name}.npz"))) for name in IMAGES}
+
+
+@pytest.fixture(scope="session")
+def encoder_inputs(golden_data) -> dict[str, torch.Tensor]:
+    return {name: encoder_input(data["resized"]) for name, data in golden_data.items()}
+
+
+@pytest.fixture(scope="session")
+def embeddings(sam, encoder_inputs) -> dict[str, torch.Tensor]:
+    """Our encoder's embeddings of both golden images (computed once)."""
+    with torch.no_grad():
+        return {name: sam.image_encoder(x) for name, x in encoder_inputs.items()}
+
+
+@pytest.fixture(scope="session")
+def encoder_onnx(sam, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("mobilesam_onnx") / "encoder.onnx"
+    return export_onnx(SamEncoderExport(sam), (torch.zeros(1, 3, 1024, 1024),), path, **ENCODER_IO)
+
+
+@pytest.fixture(scope="session", params=[False, True], ids=["multi", "single"])
+def decoder_onnx(request, sam, tmp_path_factory) -> tuple[bool, Path]:
+    """(return_single_mask, exported SamOnnxDecoder)."""
+    single = request.param
+    path = tmp_path_factory.mktemp("mobilesam_onnx") / f"decoder_{'single' if single else 'multi'}.onnx"
+    export_onnx(SamOnnxDecoder(sam, return_single_mask=single), example_decoder_inputs(), path, **DECODER_IO)
+    return single, path
