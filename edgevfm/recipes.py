@@ -22,15 +22,63 @@ class RecipeError(EdgeVFMError):
 
 
 ANY = object()  # free-form mapping (validated by the code that reads it)
+NUMBER = (int, float)
+
+
+class EachKey:
+    """A mapping whose keys are free (e.g. component names) and whose values follow ``schema``."""
+
+    def __init__(self, schema: dict):
+        self.schema = schema
+
+
+QUANTIZE: dict[str, Any] = {
+    "method": str,  # none | fp16 | ort-static | ort-dynamic | nncf  (what the target's quantizer does)
+    "activation_type": str,  # uint8 | int8
+    "weight_type": str,  # int8 | uint8
+    "per_channel": bool,
+    "symmetric_activations": bool,
+    "reduce_range": bool,
+    "op_types": list,  # op types to quantize (default: the engine's own choice)
+    "model_type": str,  # nncf: transformer | default
+    "preset": str,  # nncf: performance | mixed
+    "fast_bias_correction": bool,
+    "smooth_quant_alpha": NUMBER,  # nncf SmoothQuant alpha; negative disables it
+    "calibration": {
+        "algorithm": str,  # minmax | entropy | percentile (ORT); NNCF uses its own statistics
+        "percentile": NUMBER,
+        "num_bins": int,
+        "size": int,  # how many calibration images are used
+        "min_images": int,
+        "prompts_per_image": int,  # SAM decoder: sampled prompts per image
+        "seed": int,
+    },
+    "keep_float": {"op_types": list, "nodes": list},  # nodes: regular expressions on node names
+    "sensitivity": {
+        "enabled": bool,
+        "target_sqnr_db": NUMBER,  # fall back blocks to float until the component reaches this
+        "blocks": list,  # regular expressions; each match group is one fallback unit
+        "max_fallbacks": int,
+        "validation_images": int,  # calibration images held back for measuring (not parity images)
+    },
+}
 
 # The schema: nested dicts of allowed keys -> type (or a nested schema, or ANY).
 SCHEMA: dict[str, Any] = {
     "description": str,
     "variant": str,
     "target": str,
+    "input_size": (int, list),  # DINOv2 export resolution: S or [H, W], multiples of 14
+    "intermediate_layers": list,  # DINOv2: extra normed outputs of these block indices
+    "prenorm": bool,  # DINOv2: also output all tokens before the final norm (x_prenorm)
     "export": {"opset": int},
     "decoder": {"return_single_mask": bool},
     "parity": {"images": list, "gate": bool, "thresholds": ANY},
+    "quantize": QUANTIZE,
+    # Per component: its precision (fp32 | fp16 | bf16 | int8) and quantize overrides.
+    "components": EachKey({"precision": str, "quantize": QUANTIZE}),
+    # Engine options recorded in the manifest and applied by the runtime (e.g. OpenVINO precision hint).
+    "engine_options": ANY,
 }
 
 
@@ -52,10 +100,16 @@ def _validate(data: Any, schema: dict, where: str) -> None:
         rule = schema[key]
         if rule is ANY:
             continue
-        if isinstance(rule, dict):
+        if isinstance(rule, EachKey):
+            if not isinstance(value, dict):
+                raise RecipeError(f"recipe section {path!r} must be a mapping, got {type(value).__name__}")
+            for name, sub in value.items():
+                _validate(sub, rule.schema, f"{path}.{name}")
+        elif isinstance(rule, dict):
             _validate(value, rule, path)
         elif not isinstance(value, rule) or (rule is int and isinstance(value, bool)):
-            raise RecipeError(f"recipe key {path!r} must be {rule.__name__}, got {value!r}")
+            names = " or ".join(r.__name__ for r in rule) if isinstance(rule, tuple) else rule.__name__
+            raise RecipeError(f"recipe key {path!r} must be {names}, got {value!r}")
 
 
 def _merge(base: dict, delta: dict) -> dict:
@@ -109,3 +163,13 @@ def load_recipe(model: str, preset: str, *, recipe_file: str | None = None, over
 
 def recipe_hash(recipe: dict) -> str:
     return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()
+
+
+def component_quantize(recipe: dict, component: str) -> dict:
+    """The quantize settings for one component: the recipe's, then its ``components:`` override."""
+    comp = recipe.get("components", {}).get(component, {})
+    return _merge(recipe.get("quantize", {}), comp.get("quantize", {}))
+
+
+def component_precision(recipe: dict, component: str, default: str) -> str:
+    return recipe.get("components", {}).get(component, {}).get("precision", default)

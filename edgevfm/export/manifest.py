@@ -33,7 +33,7 @@ def component_entry(root: Path, file: str, comp) -> dict:
     }
 
 
-def build_manifest(*, family, variant, preset, target, weights, components: dict, recipe: dict,
+def build_manifest(*, family, model, variant, preset, target, weights, components: dict, recipe: dict,
                    root: Path) -> dict:
     return {
         "schema_version": SCHEMA_VERSION,
@@ -44,7 +44,7 @@ def build_manifest(*, family, variant, preset, target, weights, components: dict
         "components": components,
         "golden": {"file": GOLDEN_NAME, "sha256": sha256_path(root / GOLDEN_NAME)},
         "preprocess": family.preprocess(variant, recipe),
-        "postprocess": family.postprocess(variant, recipe),
+        "postprocess": family.postprocess(model, variant, recipe),
         "parity": {"reference": "torch fp32 (golden.npz)", "passed": False, "gated": True,
                    "thresholds": recipe.get("parity", {}).get("thresholds", {})},
         "provenance": {

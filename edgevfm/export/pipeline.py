@@ -85,7 +85,7 @@ def export(model: str, *, target: str, variant: str | None = None, weights: str 
         emit(f"computing the torch FP32 reference on {len(images)} held-out image(s) …")
         golden = family.golden(torch_model, images, recipe)
         np.savez(root / GOLDEN_NAME, **golden)
-        manifest = build_manifest(family=family, variant=variant, preset=preset, target=tgt, weights=resolved,
+        manifest = build_manifest(family=family, model=torch_model, variant=variant, preset=preset, target=tgt, weights=resolved,
                                   components=entries, recipe=recipe, root=root)
         write_manifest(root, manifest)
         emit("measuring parity in the runtime …")

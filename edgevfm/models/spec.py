@@ -99,12 +99,18 @@ class ModelFamily:
     def preprocess(self, variant: str, recipe: dict) -> dict[str, Any]:
         raise NotImplementedError
 
-    def postprocess(self, variant: str, recipe: dict) -> dict[str, Any]:
+    def postprocess(self, model: nn.Module, variant: str, recipe: dict) -> dict[str, Any]:
         return {}
 
     def golden(self, model: nn.Module, images: list[np.ndarray], recipe: dict) -> dict[str, np.ndarray]:
         """Reference (torch FP32) inputs/outputs in the runtime's golden.npz layout."""
         raise NotImplementedError
+
+    def calibration_feeds(self, model: nn.Module, images: list[np.ndarray], recipe: dict
+                          ) -> dict[str, list[dict[str, np.ndarray]]]:
+        """Per component, the input feeds (name → array, the runtime's preprocessing) that
+        quantizers calibrate on; computed from calibration images, never from parity images."""
+        raise NotImplementedError(f"{self.name} does not provide calibration data yet")
 
     def extra_files(self, bundle_dir: Path, manifest: dict) -> list[str]:
         """Write model-specific side files (e.g. labeling-tool configs); return their names."""

@@ -1,5 +1,6 @@
 """edgevfm-runtime: open an edgevfm bundle and run it with numpy + Pillow + one engine (never torch)."""
 from .bundle import Bundle, open
+from .embed import DenseFeatures, ImageEmbedder, TextEmbedder, classify
 from .errors import BundleError, EdgeVFMError, EngineUnavailable, InputError
 from .image import load_rgb
 from .sam import SamPredictor
@@ -7,6 +8,6 @@ from .sam import SamPredictor
 __version__ = "0.1.0"
 
 __all__ = [
-    "Bundle", "open", "SamPredictor", "load_rgb",
+    "Bundle", "open", "SamPredictor", "ImageEmbedder", "TextEmbedder", "DenseFeatures", "classify", "load_rgb",
     "BundleError", "EdgeVFMError", "EngineUnavailable", "InputError", "__version__",
 ]

@@ -12,6 +12,7 @@ import numpy as np
 
 from . import golden as G
 from .bundle import Bundle
+from .preprocess import preprocess
 from .parity import failures, mask_iou, tensor_metrics
 
 # family -> {(component, input): (source component, source output)}
@@ -71,7 +72,13 @@ def run_check(bundle: Bundle, *, reference: dict[str, np.ndarray] | None = None,
     ref = reference if reference is not None else bundle.golden
     thresholds = thresholds if thresholds is not None else bundle.manifest["parity"].get("thresholds", {})
     family = bundle.manifest["model"]["family"]
-    derive = G.DERIVERS.get(family, lambda *_: {})
+
+    def derive(comp: str, io: dict) -> dict:
+        if "image" not in io["src"]:
+            return {}
+        first_input = bundle.components[comp]["inputs"][0]["name"]
+        return {first_input: preprocess(io["src"]["image"], bundle.preprocess)}
+
     chain = PIPELINES.get(family, {})
     cases = G.parse(ref)
     sessions = {c: bundle.session(c, **session_options) for c in bundle.components if c in cases}

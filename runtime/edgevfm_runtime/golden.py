@@ -1,27 +1,17 @@
 """The layout of ``golden.npz``: reference inputs and outputs per component and case.
 
-Keys are ``{component}/{case}/{in|out|src}/{tensor}``. Large inputs that are a deterministic function
-of a case's source data (SAM's 1024² encoder input from the ``src/image`` photo) are not stored: a
-family's *deriver* rebuilds them with the runtime's own pre-processing, so the check exercises that
-code too. A case named ``{upstream case}.{name}`` belongs to that upstream case (SAM: the decoder
-prompts ``0.point`` … use the embedding of encoder case ``0``).
+Keys are ``{component}/{case}/{in|out|src}/{tensor}``. An image model's input (e.g. SAM's 1024²
+encoder input) is not stored: the case's ``src/image`` photo is, and the check rebuilds the input
+with the runtime's own pre-processing (the manifest's ``preprocess``), so it exercises
+that code too. A case named ``{upstream case}.{name}`` belongs to that upstream case (SAM: the
+decoder prompts ``0.point`` … use the embedding of encoder case ``0``).
 ``{tensor}_bits`` + ``{tensor}_bits_shape`` hold a thresholded (logits > 0) mask, bit-packed.
 """
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Callable
 
 import numpy as np
-
-DERIVERS: dict[str, Callable[[str, dict], dict[str, np.ndarray]]] = {}
-
-
-def register_deriver(family: str):
-    def deco(fn):
-        DERIVERS[family] = fn
-        return fn
-    return deco
 
 
 def key(component: str, case: str, direction: str, tensor: str) -> str:
@@ -46,13 +36,3 @@ def pack_mask(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def unpack_mask(bits: np.ndarray, shape: np.ndarray) -> np.ndarray:
     shape = tuple(int(s) for s in shape)
     return np.unpackbits(bits, axis=-1)[..., : shape[-1]].astype(bool).reshape(shape)
-
-
-@register_deriver("mobilesam")
-def _sam_inputs(component: str, io: dict) -> dict[str, np.ndarray]:
-    if component != "encoder":
-        return {}
-    from .sam.transforms import encoder_input
-
-    x, _ = encoder_input(io["src"]["image"])
-    return {"images": x}

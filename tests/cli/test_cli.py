@@ -70,3 +70,21 @@ def test_runtime_cli_in_torch_free_process(sam_bundle, photo, tmp_path):
     info = subprocess.run([sys.executable, "-m", "edgevfm_runtime.cli", "info", str(sam_bundle)],
                           capture_output=True, text=True)
     assert info.returncode == 0 and "encoder: encoder.onnx" in info.stdout
+
+
+def test_run_dinov2_and_clip(tmp_path, photo, capsys):
+    from edgevfm.export.pipeline import export
+
+    dino = export("dinov2", target="onnx-fp32", weights="random:0", output=tmp_path / "d",
+                  overrides=["input_size=[112, 112]"], emit=lambda s: None).path
+    assert main(["run", str(dino), str(photo), "-o", str(tmp_path / "f.npy")]) == 0
+    assert np.load(tmp_path / "f.npy").shape == (8, 8, 384)
+    pca = np.asarray(Image.open(tmp_path / "f_pca.png"))
+    assert pca.shape == (300, 2 * 451, 3) and pca[:, 451:].std() > 0  # photo | PCA picture side by side
+    clip = export("clip", variant="tinyclip-8m16", target="onnx-fp32", weights="random:0", output=tmp_path / "c",
+                  emit=lambda s: None).path
+    capsys.readouterr()
+    assert main(["run", str(clip), str(photo), "--text", "a cat", "--text", "a dog"]) == 0
+    out = capsys.readouterr().out
+    rows = [l for l in out.splitlines() if l.startswith(("a cat", "a dog"))]
+    assert len(rows) == 2 and abs(sum(float(r.split()[2]) for r in rows) - 1) < 1e-3

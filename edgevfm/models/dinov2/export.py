@@ -23,7 +23,8 @@ def _check_layers(config: DinoV2Config, layers: Sequence[int]) -> tuple[int, ...
 
 
 def output_names(
-    config: DinoV2Config, intermediate_layers: Sequence[int] = (), *, image_size: tuple[int, int] | None = None
+    config: DinoV2Config, intermediate_layers: Sequence[int] = (), *, image_size: tuple[int, int] | None = None,
+    prenorm: bool = False,
 ) -> dict[str, tuple]:
     """Output name -> shape, in graph order. Patch counts are symbolic unless ``image_size`` is given."""
     d, r = config.embed_dim, config.num_register_tokens
@@ -34,6 +35,8 @@ def output_names(
     for i in _check_layers(config, intermediate_layers):
         names[f"inter{i}_patch"] = (1, n, d)
         names[f"inter{i}_cls"] = (1, d)
+    if prenorm:
+        names["x_prenorm"] = (1, n if isinstance(n, str) else 1 + r + n, d)
     return names
 
 
@@ -51,20 +54,23 @@ def fold_layerscale_(model: DinoV2) -> DinoV2:
 
 
 class DinoV2Export(nn.Module):
-    """``pixel_values`` (1,3,H,W) -> cls_token, patch_tokens[, register_tokens][, inter{i}_patch, inter{i}_cls].
+    """``pixel_values`` (1,3,H,W) -> cls_token, patch_tokens[, register_tokens][, inter{i}_patch, inter{i}_cls]
+    [, x_prenorm (all tokens before the final norm)].
 
     Works on a private copy of ``model``, so the caller's model is untouched. ``fold_layerscale`` removes the
     24 per-channel Muls (equal up to float rounding, ~1e-6); off by default as ORT CPU shows no gain.
     Intermediate outputs are normalised with the final norm, like ``get_intermediate_layers(norm=True)``.
     """
 
-    def __init__(self, model: DinoV2, *, intermediate_layers: Sequence[int] = (), fold_layerscale: bool = False):
+    def __init__(self, model: DinoV2, *, intermediate_layers: Sequence[int] = (), fold_layerscale: bool = False,
+                 prenorm: bool = False):
         super().__init__()
         self.layers = _check_layers(model.config, intermediate_layers)
+        self.prenorm = prenorm
         self.model = copy.deepcopy(model).eval()
         if fold_layerscale:
             fold_layerscale_(self.model)
-        self.output_names = tuple(output_names(model.config, self.layers))
+        self.output_names = tuple(output_names(model.config, self.layers, prenorm=prenorm))
 
     def set_export_resolution(self, h: int, w: int) -> None:
         self.model.set_export_resolution(h, w)
@@ -72,14 +78,16 @@ class DinoV2Export(nn.Module):
     def forward(self, pixel_values: torch.Tensor) -> tuple[torch.Tensor, ...]:
         m = self.model
         r = m.num_register_tokens
-        tokens, inters = m.forward_tokens(pixel_values, layers=self.layers)
-        tokens = m.norm(tokens)
+        prenorm, inters = m.forward_tokens(pixel_values, layers=self.layers)
+        tokens = m.norm(prenorm)
         outs = [tokens[:, 0], tokens[:, 1 + r :]]
         if r:
             outs.append(tokens[:, 1 : 1 + r])
         for t in inters:
             t = m.norm(t)
             outs += [t[:, 1 + r :], t[:, 0]]
+        if self.prenorm:
+            outs.append(prenorm)
         return tuple(outs)
 
 

@@ -89,7 +89,7 @@ class MobileSAMFamily(ModelFamily):
             "color": "RGB", "coords": "x·(neww/w), y·(newh/h) into the 1024 frame",
         }
 
-    def postprocess(self, variant: str, recipe: dict) -> dict:
+    def postprocess(self, model, variant: str, recipe: dict) -> dict:
         return {"mask_threshold": 0.0, "multimask_tokens": [1, 2, 3], "single_mask_token": 0,
                 "padding_point": "append (0,0) label -1 when no box", "box_labels": [2, 3]}
 
@@ -134,6 +134,13 @@ class MobileSAMFamily(ModelFamily):
         bits, shape = G.pack_mask(res["masks"] > 0)
         out[G.key("decoder", case, "out", "masks_bits")] = bits
         out[G.key("decoder", case, "out", "masks_bits_shape")] = shape
+
+    def calibration_feeds(self, model, images: list[np.ndarray], recipe: dict, *, progress=None) -> dict:
+        from .calibration import sam_calibration_feeds
+
+        cal = recipe.get("quantize", {}).get("calibration", {})
+        return sam_calibration_feeds(model, images, prompts_per_image=int(cal.get("prompts_per_image", 4)),
+                                     seed=int(cal.get("seed", 0)), progress=progress)
 
     def extra_files(self, bundle_dir: Path, manifest: dict) -> list[str]:
         """X-AnyLabeling model config, so the ONNX pair loads in the labeling tools."""

@@ -13,4 +13,5 @@ def register_runner(family: str):
     return deco
 
 
+from . import embed_app as _embed_app  # noqa: E402,F401
 from . import sam_app as _sam_app  # noqa: E402,F401

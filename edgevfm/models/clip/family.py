@@ -1,0 +1,84 @@
+"""CLIP as the toolkit sees it: variants, checkpoint formats, image + text tower components, golden data."""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from edgevfm_runtime import golden as G
+from edgevfm_runtime.models.clip_preprocess import CLIP_MEAN, CLIP_STD
+from edgevfm_runtime.models.clip_tokenizer import ClipTokenizer
+from edgevfm_runtime.preprocess import preprocess
+
+from ...weights import ResolvedWeights, WeightSource
+from ..spec import Component, ModelFamily, TensorSpec, register_model
+from .config import DEFAULT_VARIANT, VARIANTS
+
+# Labels for the golden text cases (and the zero-shot agreement metric).
+GOLDEN_TEXTS = ("a photo of a cat", "a photo of a dog", "a photo of a cup of coffee", "a photo of an astronaut",
+                "a photo of a rocket", "a diagram")
+
+
+@register_model
+class ClipFamily(ModelFamily):
+    name = "clip"
+    family = "clip"
+    variants = tuple(VARIANTS)
+    default_variant = DEFAULT_VARIANT
+    license = "MIT"
+    source = "https://github.com/openai/CLIP"
+    summary = "CLIP image + text towers (OpenAI ViT-B/32, open_clip LAION-2B, TinyCLIP 8M/16 and 40M/32)"
+
+    def build(self, variant: str):
+        from .model import CLIP
+
+        return CLIP(config=VARIANTS[variant].config)
+
+    def weight_source(self, variant: str) -> WeightSource:
+        return VARIANTS[variant].weights
+
+    def load(self, variant: str, weights: ResolvedWeights):
+        if weights.random:
+            return super().load(variant, weights)
+        from .checkpoint import load_clip
+
+        # The config is read off the checkpoint's shapes; the activation is the variant's.
+        model, _layout = load_clip(weights.path, activation=VARIANTS[variant].config.activation)
+        return model
+
+    def components(self, model, variant: str, recipe: dict) -> list[Component]:
+        from .export import ClipImageExport, ClipTextExport
+
+        img, txt = ClipImageExport(model).eval(), ClipTextExport(model).eval()
+        r, e = model.config.vision.image_size, model.config.embed_dim
+        ctx = model.config.text.context_length
+        return [
+            Component("encoder", img, img.example_inputs(),
+                      [TensorSpec("pixel_values", "float32", ("batch", 3, r, r), "NCHW")],
+                      [TensorSpec("image_embeds", "float32", ("batch", e))], dynamic_axes=img.io["dynamic_axes"]),
+            Component("text", txt, txt.example_inputs(),
+                      [TensorSpec("input_ids", "int32", ("batch", ctx))],
+                      [TensorSpec("text_embeds", "float32", ("batch", e))], dynamic_axes=txt.io["dynamic_axes"]),
+        ]
+
+    def preprocess(self, variant: str, recipe: dict) -> dict:
+        r = VARIANTS[variant].config.vision.image_size if variant else 224
+        return {"kind": "clip", "input_size": [r, r], "resize": "shorter side, PIL.BICUBIC", "crop": "centre",
+                "mean": list(CLIP_MEAN), "std": list(CLIP_STD), "context_length": 77,
+                "tokenizer": "CLIP byte-level BPE (bpe_simple_vocab_16e6, shipped in edgevfm-runtime, MIT)"}
+
+    def postprocess(self, model, variant: str, recipe: dict) -> dict:
+        return {"logit_scale": float(model.logit_scale.detach()), "embeddings": "unnormalised (L2-normalise for cosine)"}
+
+    @torch.no_grad()
+    def golden(self, model, images: list[np.ndarray], recipe: dict) -> dict[str, np.ndarray]:
+        img_comp, txt_comp = self.components(model, "", recipe)
+        r = model.config.vision.image_size
+        out: dict[str, np.ndarray] = {}
+        for i, rgb in enumerate(images):
+            x = preprocess(rgb, {"kind": "clip", "input_size": [r, r]})
+            out[G.key("encoder", str(i), "src", "image")] = rgb
+            out[G.key("encoder", str(i), "out", "image_embeds")] = img_comp.module(torch.from_numpy(x)).numpy()
+        ids = ClipTokenizer()(list(GOLDEN_TEXTS))
+        out[G.key("text", "0", "in", "input_ids")] = ids
+        out[G.key("text", "0", "out", "text_embeds")] = txt_comp.module(torch.from_numpy(ids)).numpy()
+        return out

@@ -1,0 +1,88 @@
+"""DINOv2 ViT-S/14 as the toolkit sees it: weights, the fixed-resolution encoder component, golden data."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from edgevfm_runtime import golden as G
+from edgevfm_runtime.models.dinov2_preprocess import IMAGENET_MEAN, IMAGENET_STD
+from edgevfm_runtime.preprocess import preprocess
+
+from ...weights import ResolvedWeights, WeightSource
+from ..spec import Component, ModelFamily, TensorSpec, register_model
+from .config import VARIANTS, WEIGHTS
+
+
+def _input_size(recipe: dict, patch: int) -> tuple[int, int]:
+    size = recipe.get("input_size", [224, 224])
+    h, w = (size, size) if isinstance(size, int) else tuple(size)
+    if h % patch or w % patch or h <= 0 or w <= 0:
+        raise ValueError(f"input_size {h}x{w} must be positive multiples of the patch size {patch}")
+    return int(h), int(w)
+
+
+@register_model
+class DinoV2Family(ModelFamily):
+    name = "dinov2"
+    family = "dinov2"
+    variants = tuple(VARIANTS)
+    default_variant = "vits14"
+    license = "Apache-2.0"
+    source = "https://github.com/facebookresearch/dinov2"
+    summary = "DINOv2 ViT-S/14 self-supervised features: CLS embedding, patch features (dense), registers"
+
+    def build(self, variant: str):
+        from .model import DinoV2
+
+        return DinoV2(config=VARIANTS[variant])
+
+    def weight_source(self, variant: str) -> WeightSource:
+        url = WEIGHTS[variant]["url"]
+        return WeightSource(filename=url.rsplit("/", 1)[1], urls=(url,))
+
+    def load(self, variant: str, weights: ResolvedWeights):
+        if weights.random:
+            return super().load(variant, weights)
+        from .checkpoint import load_dinov2
+
+        model = load_dinov2(weights.path)  # config (depth, registers) read off the checkpoint
+        if model.config.num_register_tokens != VARIANTS[variant].num_register_tokens:
+            other = "vits14-reg" if model.config.num_register_tokens else "vits14"
+            raise ValueError(f"{weights.path} is a {other} checkpoint; pass --variant {other}")
+        return model
+
+    def components(self, model, variant: str, recipe: dict) -> list[Component]:
+        from .export import DinoV2Export, output_names
+
+        size = _input_size(recipe, model.config.patch_size)
+        layers = tuple(recipe.get("intermediate_layers", ()))
+        prenorm = bool(recipe.get("prenorm", False))
+        wrapper = DinoV2Export(model, intermediate_layers=layers, prenorm=prenorm).eval()
+        wrapper.set_export_resolution(*size)
+        outs = output_names(model.config, layers, image_size=size, prenorm=prenorm)
+        return [Component("encoder", wrapper, (torch.zeros(1, 3, *size),),
+                          [TensorSpec("pixel_values", "float32", (1, 3, *size), "NCHW")],
+                          [TensorSpec(n, "float32", s) for n, s in outs.items()])]
+
+    def preprocess(self, variant: str, recipe: dict) -> dict:
+        return {"kind": "dinov2", "input_size": list(_input_size(recipe, 14)), "patch_size": 14, "resize": 256,
+                "crop": 224, "resample": "PIL.BICUBIC", "mean": IMAGENET_MEAN.tolist(), "std": IMAGENET_STD.tolist(),
+                "note": "square: resize shorter side to S·256/224 and centre-crop S; non-square: resize to HxW"}
+
+    def postprocess(self, model, variant: str, recipe: dict) -> dict:
+        return {"features": "x_norm_clstoken / x_norm_patchtokens (final LayerNorm applied)"}
+
+    @torch.no_grad()
+    def golden(self, model, images: list[np.ndarray], recipe: dict) -> dict[str, np.ndarray]:
+        comp = self.components(model, "", recipe)[0]
+        spec = self.preprocess("", recipe)
+        out: dict[str, np.ndarray] = {}
+        for i, rgb in enumerate(images):
+            x = preprocess(rgb, spec)
+            res = comp.module(torch.from_numpy(x))
+            out[G.key("encoder", str(i), "src", "image")] = rgb
+            for t, v in zip(comp.outputs, res):
+                out[G.key("encoder", str(i), "out", t.name)] = v.numpy()
+        return out

@@ -1,0 +1,1 @@
+"""Quantization: calibration data, per-engine quantizers (ORT QDQ, NNCF), float fallback by sensitivity."""
