@@ -73,6 +73,8 @@ SCHEMA: dict[str, Any] = {
     "prenorm": bool,  # DINOv2: also output all tokens before the final norm (x_prenorm)
     "export": {"opset": int},
     "decoder": {"return_single_mask": bool},
+    "litert": {"point_counts": list},  # LiteRT SAM decoder: one signature per prompt-point count N
+    "tensorrt": {"workspace_mib": int},  # TensorRT engine build workspace (Jetson: keep it small, nanosam#18)
     "parity": {"images": list, "gate": bool, "thresholds": ANY},
     "quantize": QUANTIZE,
     # Per component: its precision (fp32 | fp16 | bf16 | int8) and quantize overrides.

@@ -17,6 +17,12 @@ def offline(monkeypatch, tmp_path):
         raise OSError("[Errno -3] Temporary failure in name resolution")
 
     monkeypatch.setattr(W, "_download_url", no_network)
+    import huggingface_hub
+
+    def no_hub(*a, **k):
+        raise OSError("offline: huggingface.co unreachable")
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", no_hub)
 
 
 SRC = W.WeightSource(filename="m.pt", urls=("https://example.invalid/m.pt",), hf_repo="org/m")

@@ -1,4 +1,4 @@
-"""`edgevfm`: list, export, run, check (the toolkit; needs torch for export)."""
+"""`edgevfm`: list, export, run, check, bench (the toolkit; needs torch for export)."""
 from __future__ import annotations
 
 import argparse
@@ -53,13 +53,15 @@ def cmd_export(args) -> int:
     console = _console()
     res = export(args.model, target=args.target, variant=args.variant, weights=args.weights, output=args.output,
                  recipe_file=args.recipe, overrides=args.set or [], parity_gate=not args.no_parity_gate,
-                 emit=lambda s: console.print(s, markup=False))
+                 calib=args.calib, parity_target=args.parity_target, emit=lambda s: console.print(s, markup=False))
     print_report(res.report, console)
     total = sum(c["bytes"] for c in res.manifest["components"].values())
     rnd = "  [yellow](RANDOM weights)[/yellow]" if res.manifest["model"]["weights"]["random"] else ""
     console.print(f"export success ✅ {res.seconds:.1f}s, saved as [bold]{res.path}[/bold] ({total / 1e6:.1f} MB){rnd}")
     for name, c in res.manifest["components"].items():
-        console.print(f"  {name}: {c['file']} ({c['bytes'] / 1e6:.1f} MB, sha256 {c['sha256'][:12]}…)")
+        kept = f", {len(c['float_kept'])} node(s) kept in float" if c.get("float_kept") else ""
+        console.print(f"  {name}: {c['file']} ({c.get('precision', '')}, {c['bytes'] / 1e6:.1f} MB, "
+                      f"sha256 {c['sha256'][:12]}…{kept})", markup=False)
     prompt = " --point X,Y -o mask.png" if res.manifest["model"]["family"] == "mobilesam" else ""
     engine_extra = {"onnxruntime": "onnx", "openvino": "openvino", "litert": "tflite"}.get(
         res.manifest["target"]["engine"], res.manifest["target"]["engine"])
@@ -70,14 +72,15 @@ def cmd_export(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from edgevfm_runtime import open as open_bundle
-    from edgevfm_runtime.check import run_check
+    from .check import cmd_check as run
 
-    from .report import print_report
+    return run(args)
 
-    report = run_check(open_bundle(args.bundle), threads=args.threads)
-    print_report(report, _console())
-    return 0 if report.passed else 1
+
+def cmd_bench(args) -> int:
+    from .bench import cmd_bench as run
+
+    return run(args)
 
 
 def cmd_run(args) -> int:
@@ -108,16 +111,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a recipe key; repeatable")
     p.add_argument("-o", "--output", help="bundle folder (default: <model>-<variant>-<target>)")
     p.add_argument("--no-parity-gate", action="store_true", help="keep the bundle even if parity fails (recorded)")
+    p.add_argument("--calib", metavar="DIR",
+                   help="calibration images (recursive; jpg/png/webp/bmp); default: scikit-image photos held out from parity")
+    p.add_argument("--parity-target", type=float, metavar="DB",
+                   help="keep the most sensitive layers in float until each quantized component reaches DB dB SQNR")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("run", help="run a bundle on an image")
     add_run_arguments(p)
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("check", help="parity of a bundle against its golden reference")
-    p.add_argument("bundle")
-    p.add_argument("--threads", type=int, default=None)
-    p.set_defaults(func=cmd_check)
+    from .bench import add_bench_parser
+    from .check import add_check_parser
+
+    add_check_parser(sub).set_defaults(func=cmd_check)
+    add_bench_parser(sub).set_defaults(func=cmd_bench)
     return parser
 
 

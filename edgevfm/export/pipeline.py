@@ -12,13 +12,14 @@ import numpy as np
 from edgevfm_runtime import open as open_bundle
 from edgevfm_runtime.check import CheckReport, run_check
 from edgevfm_runtime.errors import EdgeVFMError
+from edgevfm_runtime.hashing import size_path
 from edgevfm_runtime.manifest import GOLDEN_NAME
 
 from .. import weights as W
 from ..images import load_images
 from ..models import get_model
-from ..recipes import load_recipe
-from ..targets import PRESETS, TARGETS
+from ..recipes import component_precision, load_recipe
+from ..targets import PRESETS, TARGETS, Converted
 from .atomic import atomic_dir
 from .manifest import build_manifest, component_entry, write_manifest
 
@@ -52,7 +53,8 @@ def default_bundle_name(model: str, variant: str, preset: str) -> str:
 
 def export(model: str, *, target: str, variant: str | None = None, weights: str = "official",
            output: str | Path | None = None, recipe_file: str | None = None, overrides: list[str] = (),
-           parity_gate: bool = True, emit=print) -> ExportResult:
+           parity_gate: bool = True, calib: str | Path | None = None, parity_target: float | None = None,
+           emit=print) -> ExportResult:
     t0 = time.perf_counter()
     family = get_model(model)
     preset = PRESETS.get(target)
@@ -61,7 +63,16 @@ def export(model: str, *, target: str, variant: str | None = None, weights: str 
     if reason:
         raise ExportError(f"cannot export {family.name} to {preset.name}: {reason}")
     recipe = load_recipe(family.name, preset.name, recipe_file=recipe_file, overrides=overrides)
+    if parity_target is not None:
+        recipe = with_sensitivity_target(recipe, parity_target)
     variant = family.check_variant(variant or recipe.get("variant"))
+    eval_specs = recipe.get("parity", {}).get("images", ["chelsea"])
+    cset = None  # read before the model is built, so a bad --calib folder fails in a second
+    precisions_asked = {preset.precision, *(c.get("precision") for c in recipe.get("components", {}).values())}
+    if any(p and tgt.needs_calibration(p, recipe) for p in precisions_asked):
+        cset = calibration_images(recipe, calib, eval_specs)
+    elif calib:
+        raise ExportError(f"--calib has no effect on {preset.name}: nothing in its recipe is calibrated")
     resolved = W.resolve(weights, family.weight_source(variant), model=family.family)
     for note in resolved.notes:
         emit(f"note: {note}")
@@ -71,33 +82,124 @@ def export(model: str, *, target: str, variant: str | None = None, weights: str 
     emit(f"loading {family.name}/{variant} ({resolved.kind}: {resolved.id[:16]})")
     torch_model = family.load(variant, resolved)
     dest = Path(output) if output else Path(default_bundle_name(family.name, variant, preset.name))
-    images = load_images(recipe.get("parity", {}).get("images", ["chelsea"]))
+    images = load_images(eval_specs)
 
     with atomic_dir(dest) as root:
         comps = family.components(torch_model, variant, recipe)
+        precisions = {c.name: component_precision(recipe, c.name, preset.precision) for c in comps}
+        feeds, calib_info = {}, None
+        if cset and any(tgt.needs_calibration(p, recipe) for p in precisions.values()):
+            feeds, calib_info = calibration_feeds(family, torch_model, recipe, cset, eval_specs, emit)
         entries = {}
         for comp in comps:
             t = time.perf_counter()
-            emit(f"exporting {comp.name} → {preset.name} …")
-            fname = tgt.convert(comp, root, recipe=recipe, emit=emit)
-            entries[comp.name] = component_entry(root, fname, comp)
-            emit(f"  {fname}: {entries[comp.name]['bytes'] / 1e6:.1f} MB in {time.perf_counter() - t:.1f}s")
+            emit(f"exporting {comp.name} → {preset.name} ({precisions[comp.name]}) …")
+            conv = tgt.convert(comp, root, recipe=recipe, precision=precisions[comp.name],
+                               calib=feeds.get(comp.name), emit=emit)
+            conv = conv if isinstance(conv, Converted) else Converted(conv, precisions[comp.name])
+            entries[comp.name] = component_entry(root, conv.file, comp)
+            entries[comp.name].update(converted_entry(root, conv))
+            entries[comp.name]["bytes"] += sum(size_path(root / f) for f in conv.extra_files)
+            emit(f"  {conv.file}: {entries[comp.name]['bytes'] / 1e6:.1f} MB in {time.perf_counter() - t:.1f}s"
+                 + float_note(conv))
         emit(f"computing the torch FP32 reference on {len(images)} held-out image(s) …")
         golden = family.golden(torch_model, images, recipe)
         np.savez(root / GOLDEN_NAME, **golden)
         manifest = build_manifest(family=family, model=torch_model, variant=variant, preset=preset, target=tgt, weights=resolved,
                                   components=entries, recipe=recipe, root=root)
+        if calib_info:
+            manifest["calibration"] = calib_info
+        common = common_options([e.get("engine_options", {}) for e in entries.values()])
+        if common:
+            manifest["target"]["engine_options"] = common
         write_manifest(root, manifest)
         emit("measuring parity in the runtime …")
-        report = run_check(open_bundle(root))
+        report = measure_parity(tgt, root)
         manifest["parity"].update(_finite(report.to_json()))
+        manifest["parity"]["verified_here"] = getattr(tgt, "verification", "") or f"{report.engine} on this host"
         manifest["parity"]["gated"] = parity_gate
         manifest["parity"]["reference"] = "torch fp32 (golden.npz)"
         extras = family.extra_files(root, manifest)
         if extras:
             manifest["extras"] = extras
         write_manifest(root, manifest)
-        if parity_gate and not report.passed:
+        if parity_gate and not report.passed and tgt.parity_engine() is not None:
             raise ExportError(f"parity gate FAILED for {family.name} on {preset.name}: " + "; ".join(report.failed)
                               + " (re-run with --no-parity-gate to keep the bundle anyway)")
     return ExportResult(path=dest, manifest=manifest, report=report, seconds=time.perf_counter() - t0)
+
+
+def with_sensitivity_target(recipe: dict, target_db: float) -> dict:
+    """``--parity-target DB``: every quantized component falls back layers until its SQNR reaches DB."""
+    import copy
+
+    out = copy.deepcopy(recipe)
+    sens = out.setdefault("quantize", {}).setdefault("sensitivity", {})
+    sens.update(enabled=True, target_sqnr_db=float(target_db))
+    for comp in out.get("components", {}).values():
+        comp.get("quantize", {}).get("sensitivity", {}).update(enabled=True, target_sqnr_db=float(target_db))
+    return out
+
+
+def calibration_images(recipe: dict, calib_dir, eval_specs):
+    from ..quantize.calibration import calibration_set
+
+    cal = recipe.get("quantize", {}).get("calibration", {})
+    return calibration_set(calib_dir, eval_specs=eval_specs, minimum=int(cal.get("min_images", 4)),
+                           limit=cal.get("size"))
+
+
+def calibration_feeds(family, torch_model, recipe: dict, cset, eval_specs, emit):
+    from rich.progress import Progress
+
+    emit(f"calibration: {len(cset.images)} image(s) from {cset.source} (held out from parity: {', '.join(eval_specs)})")
+    with Progress(transient=True) as bar:
+        task = bar.add_task("calibration feeds", total=len(cset.images))
+        feeds = family.calibration_feeds(torch_model, cset.images, recipe, progress=lambda: bar.advance(task))
+    return feeds, {**cset.manifest(), "feeds": {k: len(v) for k, v in feeds.items()}}
+
+
+def measure_parity(tgt, root: Path) -> CheckReport:
+    """Parity in the target's parity engine; where none runs on this host, a report that says so
+    (never a pass it did not measure)."""
+    engine = tgt.parity_engine()
+    if engine is not None:
+        return run_check(open_bundle(root), engine=engine)
+    report = CheckReport(reference="golden.npz", engine=f"{tgt.engine}: not run on this host")
+    report.task_failures = [f"not verified on this host ({getattr(tgt, 'verification', '') or 'engine unavailable'})"]
+    return report
+
+
+def converted_entry(root: Path, conv: Converted) -> dict:
+    from edgevfm_runtime.hashing import sha256_path
+
+    out: dict = {"precision": conv.precision}
+    if conv.inputs is not None:
+        out["inputs"] = [t.manifest() for t in conv.inputs]
+    if conv.outputs is not None:
+        out["outputs"] = [t.manifest() for t in conv.outputs]
+    if conv.notes:
+        out["conversion"] = conv.notes
+    if conv.host_outputs:
+        out["host_outputs"] = conv.host_outputs
+    if conv.engine_options:
+        out["engine_options"] = conv.engine_options
+    if conv.extra_files:
+        out["extra_files"] = {f: sha256_path(root / f) for f in conv.extra_files}
+    if conv.quantization:
+        out["quantization"] = _finite(conv.quantization)
+        out["float_kept"] = conv.quantization.get("float_kept", {}).get("nodes", [])
+    return out
+
+
+def float_note(conv: Converted) -> str:
+    kept = (conv.quantization or {}).get("float_kept", {}).get("nodes")
+    return f"; {len(kept)} node(s) kept in float" if kept else ""
+
+
+def common_options(per_component: list[dict]) -> dict:
+    """Engine options every component shares (recorded once under ``target.engine_options``)."""
+    if not per_component:
+        return {}
+    first = per_component[0]
+    return {k: v for k, v in first.items() if all(o.get(k) == v for o in per_component[1:])}

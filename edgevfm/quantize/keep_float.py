@@ -12,13 +12,13 @@ def matching_nodes(nodes: list[tuple[str, str]], *, op_types=(), patterns=()) ->
 
 def group_blocks(names: list[str], patterns: list[str]) -> dict[str, list[str]]:
     """Group node names into fallback units: the first pattern that matches names the unit
-    (its first capture group, or the whole match)."""
+    (its first capture group, or the whole match). Units come in pattern order, then graph order."""
     regexes = [re.compile(p) for p in patterns]
-    blocks: dict[str, list[str]] = {}
+    found: dict[str, tuple[int, list[str]]] = {}
     for n in names:
-        for r in regexes:
+        for i, r in enumerate(regexes):
             m = r.search(n)
             if m:
-                blocks.setdefault(m.group(1) if m.groups() else m.group(0), []).append(n)
+                found.setdefault(m.group(1) if m.groups() else m.group(0), (i, []))[1].append(n)
                 break
-    return blocks
+    return {k: v[1] for k, v in sorted(found.items(), key=lambda kv: kv[1][0])}

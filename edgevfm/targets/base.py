@@ -18,6 +18,21 @@ class Preset:
     aliases: tuple[str, ...] = field(default=())
 
 
+@dataclass
+class Converted:
+    """What ``Target.convert`` wrote: the component's file plus what the manifest records about it."""
+
+    file: str
+    precision: str
+    quantization: dict | None = None  # method, settings, float_kept, sensitivity
+    engine_options: dict = field(default_factory=dict)  # applied by the runtime engine when opening
+    extra_files: list[str] = field(default_factory=list)  # side files (e.g. OpenVINO .bin), hashed too
+    inputs: list | None = None  # TensorSpecs of the written file when they differ from the component's
+    outputs: list | None = None  # (e.g. a static-shape SAM decoder twin)
+    notes: dict = field(default_factory=dict)  # recorded as the component's "conversion" (graph ops, build settings)
+    host_outputs: dict = field(default_factory=dict)  # outputs the runtime computes on the host (name -> op)
+
+
 class Target:
     """One engine's converter. Subclasses set the class attributes and implement ``convert``."""
 
@@ -43,8 +58,18 @@ class Target:
     def engine_version(self) -> str:
         return ""
 
-    def convert(self, component: Component, out_dir: Path, *, recipe: dict, emit=print) -> str:
-        """Write the component's model file(s) into ``out_dir``; return the file name."""
+    def needs_calibration(self, precision: str, recipe: dict) -> bool:
+        """Whether converting at ``precision`` consumes calibration feeds."""
+        return False
+
+    def parity_engine(self) -> str | None:
+        """The runtime engine that measures parity on this host (None: not verifiable here)."""
+        return self.engine
+
+    def convert(self, component: Component, out_dir: Path, *, recipe: dict, precision: str = "fp32",
+                calib: list[dict] | None = None, emit=print) -> Converted:
+        """Write the component's model file(s) into ``out_dir`` at ``precision`` (calibrating on
+        ``calib``, this component's feeds, where the method needs them)."""
         raise NotImplementedError
 
 

@@ -1,13 +1,26 @@
 """ONNX (run by ONNX Runtime): the hub format every other target starts from."""
 from __future__ import annotations
 
+import tempfile
 import warnings
 from pathlib import Path
 
 import torch
 
 from ..models.spec import Component
-from .base import Preset, Target, register_preset, register_target
+from ..quantize.methods import CALIBRATED, ONNX_METHODS
+from ..recipes import component_quantize
+from .base import Converted, Preset, Target, register_preset, register_target
+
+# precision -> the quantize.method used when the recipe names none (or names one for another
+# precision, e.g. a component overridden to fp16 in an int8 recipe)
+DEFAULT_METHOD = {"fp16": "fp16", "int8": "ort-static"}
+METHODS = {"fp16": ("fp16",), "int8": ("ort-static", "ort-dynamic")}
+
+
+def method_for(q: dict, precision: str) -> str:
+    method = q.get("method", DEFAULT_METHOD[precision])
+    return method if method in METHODS[precision] else DEFAULT_METHOD[precision]
 
 
 def export_onnx(component: Component, path: Path, *, opset: int = 17) -> None:
@@ -53,17 +66,34 @@ class OnnxTarget(Target):
     engine = "onnxruntime"
     packages = ("onnx", "onnxruntime")
     pip = "pip install onnx onnxruntime"
-    precisions = ("fp32",)
+    precisions = ("fp32", "fp16", "int8")
 
     def engine_version(self) -> str:
         import onnxruntime
 
         return f">={onnxruntime.__version__.rsplit('.', 1)[0]}"
 
-    def convert(self, component: Component, out_dir: Path, *, recipe: dict, emit=print) -> str:
+    def needs_calibration(self, precision: str, recipe: dict) -> bool:
+        return precision != "fp32" and method_for(recipe.get("quantize", {}), precision) in CALIBRATED
+
+    def convert(self, component: Component, out_dir: Path, *, recipe: dict, precision: str = "fp32",
+                calib: list[dict] | None = None, emit=print) -> Converted:
         name = f"{component.name}.onnx"
-        export_onnx(component, out_dir / name, opset=int(recipe.get("export", {}).get("opset", 17)))
-        return name
+        opset = int(recipe.get("export", {}).get("opset", 17))
+        if precision == "fp32":
+            export_onnx(component, out_dir / name, opset=opset)
+            return Converted(name, precision)
+        q = component_quantize(recipe, component.name)
+        method = method_for(q, precision)
+        if method in CALIBRATED and not calib:
+            raise ValueError(f"{method} needs calibration feeds for {component.name}")
+        with tempfile.TemporaryDirectory(prefix="edgevfm-onnx-") as tmp:
+            fp32 = Path(tmp) / name
+            export_onnx(component, fp32, opset=opset)
+            info = ONNX_METHODS.get(method)(fp32, out_dir / name, feeds=calib, q=q, emit=emit)
+        return Converted(name, precision, quantization=info)
 
 
 register_preset(Preset("onnx-fp32", "onnx", "fp32", "ONNX, FP32, ONNX Runtime on any CPU (x86/ARM) or GPU"))
+register_preset(Preset("onnx-fp16", "onnx", "fp16", "ONNX, FP16 weights/compute with LayerNorm/Softmax and IO in FP32 (GPU)"))
+register_preset(Preset("onnx-int8", "onnx", "int8", "ONNX, static INT8 QDQ (ONNX Runtime quantize_static), calibrated"))

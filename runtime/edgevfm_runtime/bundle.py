@@ -66,8 +66,16 @@ class Bundle:
 
     # -- running --------------------------------------------------------------------------------
     def session(self, name: str, *, engine: str | None = None, **options) -> Session:
-        """Open one component with the manifest's engine (or ``engine``)."""
-        return get_engine(engine or self.engine_name).session(self.component_path(name), **options)
+        """Open one component with the manifest's engine (or ``engine``) and the engine options the
+        manifest records for it (e.g. OpenVINO's inference precision); ``options`` override them."""
+        if engine is None or get_engine(engine).name == get_engine(self.engine_name).name:
+            recorded = {**self.manifest["target"].get("engine_options", {}),
+                        **self.components.get(name, {}).get("engine_options", {})}
+            options = {**recorded, **options}
+        from .host_outputs import with_host_outputs  # lazy: it imports the SAM helpers, which import Bundle
+
+        sess = get_engine(engine or self.engine_name).session(self.component_path(name), **options)
+        return with_host_outputs(sess, self.components.get(name, {}).get("host_outputs", {}))
 
     @cached_property
     def golden(self) -> dict[str, np.ndarray]:
@@ -86,6 +94,11 @@ def _verify_files(root: Path, manifest: dict) -> None:
     golden = manifest.get("golden")
     if golden:
         entries["golden"] = golden
+    for name, comp in manifest["components"].items():
+        for file, sha in comp.get("extra_files", {}).items():  # e.g. OpenVINO's .bin beside the .xml
+            if file.startswith(("/", "\\")) or ".." in file.replace("\\", "/").split("/"):
+                raise BundleError(f"components.{name}.extra_files {file!r} points outside the bundle")
+            entries[f"{name}:{file}"] = {"file": file, "sha256": sha}
     for name, entry in entries.items():
         path = root / entry["file"]
         if not path.exists():

@@ -1,8 +1,8 @@
 """Parity of a bundle against reference outputs (its golden.npz, or another reference).
 
-Each component runs alone on the reference inputs (isolating its error); then, for families whose
-components chain (SAM: encoder → decoder), the pipeline runs end to end on the engine's own outputs
-and the task metric (SAM mask IoU) is measured there, which is what a user sees.
+Each component runs alone on the reference inputs (isolating its error: a chained input such as
+SAM's image embedding comes from the reference); then the family's task metrics run the way a
+user sees the model (SAM: mask IoU with the engine's own embedding; CLIP: zero-shot agreement).
 """
 from __future__ import annotations
 
@@ -11,15 +11,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import golden as G
-from .bundle import Bundle
-from .preprocess import preprocess
 from .parity import failures, mask_iou, tensor_metrics
+from .replay import PIPELINES, component_feed
+from .task_metrics import TaskContext, task_metrics
 
-# family -> {(component, input): (source component, source output)}
-PIPELINES: dict[str, dict[tuple[str, str], tuple[str, str]]] = {
-    "mobilesam": {("decoder", "image_embeddings"): ("encoder", "image_embeddings")},
-}
+__all__ = ["CheckReport", "PIPELINES", "run_check", "SCHEMA_VERSION"]
 
+SCHEMA_VERSION = 1
 _WORST = {"max_abs": max, "mean_abs": max, "cosine": min, "sqnr_db": min, "mask_iou": min}
 
 
@@ -66,50 +64,32 @@ def _compare(expected: dict, got: dict) -> dict[str, dict]:
     return rows
 
 
-def run_check(bundle: Bundle, *, reference: dict[str, np.ndarray] | None = None, reference_name: str = "golden.npz",
-              thresholds: dict | None = None, **session_options) -> CheckReport:
-    """Compare every component's outputs with ``reference`` (default: the bundle's golden.npz)."""
+def run_check(bundle, *, reference: dict[str, np.ndarray] | None = None, reference_name: str = "golden.npz",
+              thresholds: dict | None = None, sessions: dict | None = None, **session_options) -> CheckReport:
+    """Compare every component's outputs with ``reference`` (default: the bundle's golden.npz),
+    golden layout. ``sessions`` replaces the bundle's own (e.g. to check a stand-in)."""
     ref = reference if reference is not None else bundle.golden
     thresholds = thresholds if thresholds is not None else bundle.manifest["parity"].get("thresholds", {})
     family = bundle.manifest["model"]["family"]
-
-    def derive(comp: str, io: dict) -> dict:
-        if "image" not in io["src"]:
-            return {}
-        first_input = bundle.components[comp]["inputs"][0]["name"]
-        return {first_input: preprocess(io["src"]["image"], bundle.preprocess)}
-
     chain = PIPELINES.get(family, {})
     cases = G.parse(ref)
-    sessions = {c: bundle.session(c, **session_options) for c in bundle.components if c in cases}
+    sessions = sessions or {c: bundle.session(c, **session_options) for c in bundle.components if c in cases}
     report = CheckReport(reference=reference_name, engine=next(iter(sessions.values())).engine if sessions else "?")
-    engine_outputs: dict[tuple[str, str], dict] = {}
+    outputs: dict[tuple[str, str], dict] = {}
     for comp, sess in sessions.items():
+        src = next((s for (c, _i), (s, _o) in chain.items() if c == comp), None)
         merged: dict[str, dict] = {}
         for case, io in cases[comp].items():
-            feed = {**io["in"], **derive(comp, io)}
-            for (c, inp), (src, src_out) in chain.items():
-                if c == comp:  # alone, a chained input comes from the reference upstream output
-                    feed[inp] = cases[src][case.split(".")[0]]["out"][src_out]
+            upstream = cases[src][case.split(".")[0]]["out"] if src else None
+            feed = component_feed(bundle, comp, io, upstream)
             got = sess.run({k: feed[k] for k in sess.input_names})
-            engine_outputs[(comp, case)] = got
-            rows = _compare(io["out"], got)
-            for name, m in rows.items():
+            outputs[(comp, case)] = got
+            for name, m in _compare(io["out"], got).items():
                 merged[name] = _merge(merged.get(name, {}), m)
         comp_limits = thresholds.get(comp, {})
         for name, m in merged.items():
             m["failures"] = failures(m, comp_limits.get(name, {}))
         report.components[comp] = merged
-    # End to end: feed each chained input from the engine's own upstream output.
-    for (comp, inp), (src, src_out) in chain.items():
-        if comp not in sessions or src not in sessions:
-            continue
-        for case, io in cases[comp].items():
-            upstream = engine_outputs[(src, case.split(".")[0])][src_out]
-            feed = {**io["in"], **derive(comp, io), inp: upstream}
-            got = sessions[comp].run({k: feed[k] for k in sessions[comp].input_names})
-            for row in _compare(io["out"], got).values():
-                if "mask_iou" in row:
-                    report.task["mask_iou"] = min(report.task.get("mask_iou", 1.0), row["mask_iou"])
+    report.task = task_metrics(family, TaskContext(bundle, cases, sessions, outputs))
     report.task_failures = failures(report.task, thresholds.get("task", {}))
     return report

@@ -6,7 +6,9 @@ import json
 import sys
 
 from . import __version__
+from .bench.cli import add_bench_arguments, cmd_bench
 from .bundle import open as open_bundle
+from .check_cli import add_check_arguments, cmd_check
 from .errors import EdgeVFMError
 
 
@@ -55,6 +57,24 @@ def cmd_info(args) -> int:
     return 0
 
 
+def cmd_build(args) -> int:
+    """Build (or reuse) each component's device engine; today TensorRT bundles need it."""
+    bundle = open_bundle(args.bundle)
+    if bundle.engine_name != "tensorrt":
+        print(f"{bundle.root.name}: engine {bundle.engine_name} needs no build step")
+        return 0
+    from .engines import get_engine
+    from .engines.tensorrt import build_engine
+
+    reason = get_engine("tensorrt").unavailable_reason()
+    if reason:
+        raise EdgeVFMError(f"cannot build TensorRT engines here: {reason}")
+    for name, comp in bundle.components.items():
+        path = build_engine(bundle.component_path(name), comp.get("engine_options", {}).get("build", {}))
+        print(f"  {name}: {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="edgevfm-rt", description=__doc__)
     parser.add_argument("--version", action="version", version=f"edgevfm-runtime {__version__}")
@@ -62,10 +82,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run a bundle on an image")
     add_run_arguments(p)
     p.set_defaults(func=cmd_run)
+    p = sub.add_parser("build", help="build and cache the device engines of a bundle (TensorRT)")
+    p.add_argument("bundle")
+    p.set_defaults(func=cmd_build)
     p = sub.add_parser("info", help="show a bundle's manifest")
     p.add_argument("bundle")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_info)
+    p = sub.add_parser("check", help="parity of a bundle vs golden.npz, saved outputs or another bundle; exit 1 on FAILED")
+    add_check_arguments(p)
+    p.set_defaults(func=cmd_check)
+    p = sub.add_parser("bench", help="latency percentiles, memory and parity of bundles, timed interleaved")
+    add_bench_arguments(p)
+    p.set_defaults(func=cmd_bench)
     return parser
 
 

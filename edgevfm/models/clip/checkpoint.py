@@ -289,10 +289,16 @@ def load_clip(
 ) -> tuple[CLIP, str]:
     """Build a :class:`CLIP` (config inferred from shapes unless given) and load ``path`` strictly.
 
-    ``activation`` defaults to the config's, or QuickGELU (OpenAI) when the config is inferred.
+    The weights do not say which activation they were trained with, so when ``config`` is not
+    given ``activation`` is required, except for OpenAI's own archives (always QuickGELU).
     """
     sd, layout = load_clip_state_dict(path)
     if config is None:
+        if activation is None and layout != "openai-torchscript":
+            raise ValueError(
+                f"{path} ({layout}) does not record its activation: pass activation='quick_gelu' (OpenAI, "
+                "open_clip *-quickgelu tags) or 'gelu' (open_clip LAION-2B/DataComp, TinyCLIP), or a config"
+            )
         try:
             config = infer_config(sd, activation=activation or "quick_gelu")
         except (KeyError, ValueError) as e:

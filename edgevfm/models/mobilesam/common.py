@@ -33,7 +33,7 @@ class MLP(nn.Module):
         super().__init__()
         dims = [in_dim] + [hidden_dim] * (num_layers - 1)
         outs = [hidden_dim] * (num_layers - 1) + [out_dim]
-        self.layers = nn.ModuleList(nn.Linear(i, o) for i, o in zip(dims, outs))
+        self.layers = nn.ModuleList(nn.Linear(i, o) for i, o in zip(dims, outs, strict=True))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         last = len(self.layers) - 1
@@ -47,7 +47,9 @@ class MLP(nn.Module):
 class Conv2d_BN(nn.Sequential):
     """Bias-free Conv2d followed by BatchNorm2d (keys ``c.*`` and ``bn.*``).
 
-    In eval mode the legacy ONNX exporter folds the BatchNorm into the conv.
+    In eval mode the BatchNorm is folded into the conv weights on the fly (from the current
+    parameters, never cached): one conv instead of conv + BN in eager, and an exported graph
+    that holds a single folded Conv.
     """
 
     def __init__(self, in_ch: int, out_ch: int, *, kernel_size: int = 1, stride: int = 1,
@@ -56,3 +58,12 @@ class Conv2d_BN(nn.Sequential):
         self.add_module("c", nn.Conv2d(in_ch, out_ch, kernel_size, stride, padding,
                                        groups=groups, bias=False))
         self.add_module("bn", nn.BatchNorm2d(out_ch))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        conv, bn = self.c, self.bn
+        if self.training:
+            return bn(conv(x))
+        scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+        weight = conv.weight * scale.reshape(-1, 1, 1, 1)
+        bias = bn.bias - bn.running_mean * scale
+        return F.conv2d(x, weight, bias, conv.stride, conv.padding, conv.dilation, conv.groups)

@@ -145,7 +145,9 @@ class MobileSAMFamily(ModelFamily):
     def extra_files(self, bundle_dir: Path, manifest: dict) -> list[str]:
         """X-AnyLabeling model config, so the ONNX pair loads in the labeling tools."""
         comps = manifest["components"]
-        if not all(comps[c]["file"].endswith(".onnx") for c in ("encoder", "decoder")):
+        onnx_pair = all(comps[c]["file"].endswith(".onnx") for c in ("encoder", "decoder"))
+        # The labeling tools need the official decoder contract, upscaled `masks` output included.
+        if not onnx_pair or "masks" not in {t["name"] for t in comps["decoder"]["outputs"]}:
             return []
         import yaml
 

@@ -32,7 +32,8 @@ class MaskDecoder(nn.Module):
         self.output_hypernetworks_mlps = nn.ModuleList(
             MLP(dim, dim, dim // 8, num_layers=3) for _ in range(self.num_mask_tokens)
         )
-        self.iou_prediction_head = MLP(dim, iou_head_hidden_dim, self.num_mask_tokens, num_layers=iou_head_depth)
+        self.iou_prediction_head = MLP(dim, iou_head_hidden_dim, self.num_mask_tokens,
+                                       num_layers=iou_head_depth)
 
     def predict_masks(self, image_embeddings: torch.Tensor, image_pe: torch.Tensor,
                       sparse_prompt_embeddings: torch.Tensor,

@@ -56,9 +56,11 @@ class PromptEncoder(nn.Module):
         xs = (torch.arange(w, dtype=torch.float32) + 0.5) / w
         grid = torch.stack([xs.expand(h, w), ys[:, None].expand(h, w)], dim=-1)
         self.register_buffer("dense_grid", grid, persistent=False)
+        in_h, in_w = input_image_size
+        self.register_buffer("input_size_xy", torch.tensor([float(in_w), float(in_h)]), persistent=False)
 
     def get_dense_pe(self) -> torch.Tensor:
-        """(1, C, 64, 64) positional encoding of the image-embedding grid (folds to a constant)."""
+        """(1, C, 64, 64) positional encoding of the embedding grid (input-free; ORT folds it at load)."""
         return self.pe_layer.encode(self.dense_grid).permute(2, 0, 1).unsqueeze(0)
 
     def embed_points(self, coords: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
@@ -66,9 +68,7 @@ class PromptEncoder(nn.Module):
 
         No padding point is added here; label -1 rows become ``not_a_point_embed``.
         """
-        h, w = self.input_image_size
-        size = torch.tensor([w, h], dtype=coords.dtype, device=coords.device)
-        emb = self.pe_layer.encode((coords + 0.5) / size)
+        emb = self.pe_layer.encode((coords + 0.5) / self.input_size_xy)
         labels = labels.unsqueeze(-1).to(emb.dtype)
         emb = emb * (labels != -1) + self.not_a_point_embed.weight * (labels == -1)
         for i, pe in enumerate(self.point_embeddings):

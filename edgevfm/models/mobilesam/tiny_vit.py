@@ -1,8 +1,9 @@
 """TinyViT-5M image encoder as configured by MobileSAM (1024x1024 input -> 256x64x64).
 
 Layout: convolutional parts run in NCHW; inside a transformer stage the residual stream is
-channels-last (B, H, W, C) and attention works on windows (B*nWin, w*w, C). All reshapes and
-transposes are at most 5-D (4-D for batch 1) so that TFLite/QNN-style backends accept them.
+channels-last (B, H, W, C) and attention works on windows (B*nWin, w*w, C). Every reshape and
+transpose is at most 4-D (TFLite's GPU delegate and QNN reject 6-D/5-D ones), and all shapes
+are static Python ints, so the exported graph has no Shape arithmetic.
 """
 from __future__ import annotations
 
@@ -108,22 +109,25 @@ class Attention(nn.Module):
         # folder only folds Gather with rank <= 1 indices (then the bias is an initializer).
         self.register_buffer("bias_idx", relative_bias_index(window), persistent=False)
 
-    def _heads(self, x: torch.Tensor, i: int) -> torch.Tensor:
-        """q (i=0), k (1) or v (2) of all heads as (B', h, N, d)."""
+    def _heads(self, x: torch.Tensor, i: int, scale: float = 1.0) -> torch.Tensor:
+        """q (i=0), k (1) or v (2) of all heads as (B', h, N, d), optionally pre-scaled."""
         h, d = self.num_heads, self.head_dim
         c = h * d
         # Rows of the head-major qkv weight for one of q/k/v; a constant after ONNX folding.
         weight = self.qkv.weight.reshape(h, 3, d, c)[:, i].reshape(c, c)
         bias = self.qkv.bias.reshape(h, 3, d)[:, i].reshape(c)
+        if scale != 1.0:
+            weight, bias = weight * scale, bias * scale
         return F.linear(x, weight, bias).reshape(-1, self.window ** 2, h, d).transpose(1, 2)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         n, c = self.window ** 2, self.num_heads * self.head_dim
         x = self.norm(x)
         # Three projections instead of one qkv + split: saves a full copy of q/k/v in ONNX Runtime.
-        q, k, v = self._heads(x, 0), self._heads(x, 1), self._heads(x, 2)
-        bias = self.attention_biases[:, self.bias_idx].reshape(self.num_heads, n, n)
-        attn = (q @ k.transpose(-2, -1)) * self.scale + bias
+        # The softmax scale is folded into the q projection (no pass over the attention matrix).
+        q, k, v = self._heads(x, 0, self.scale), self._heads(x, 1), self._heads(x, 2)
+        bias = torch.index_select(self.attention_biases, 1, self.bias_idx).reshape(self.num_heads, n, n)
+        attn = q @ k.transpose(-2, -1) + bias
         x = attn.softmax(dim=-1) @ v
         return self.proj(x.transpose(1, 2).reshape(-1, n, c))
 
@@ -170,7 +174,9 @@ class TinyViTBlock(nn.Module):
         # Window reverse keeps C innermost (block copies); NHWC<->NCHW moves a single axis.
         # Both are fast transposes in ONNX Runtime, unlike one fused 5-D permute.
         y = y.reshape(-1, nw, w, w * c).transpose(1, 2).reshape(-1, nh * w, nw * w, c)[:, :hgt, :wid]
-        y = self.local_conv(y.permute(0, 3, 1, 2)).permute(0, 2, 3, 1)
+        # contiguous() is free in ONNX; in eager it makes the conv run channels-last and return
+        # a tensor whose NHWC view needs no copy.
+        y = self.local_conv(y.contiguous().permute(0, 3, 1, 2)).permute(0, 2, 3, 1)
         return y + self.mlp(y)
 
 
@@ -218,8 +224,8 @@ class TinyViT(nn.Module):
             last = i == len(embed_dims) - 1
             # MobileSAM keeps the last stage at the previous resolution (stride-1 PatchMerging).
             res = side // 2 ** (i - 1 if last else i)
-            layers.append(BasicLayer(dim=embed_dims[i], resolution=(res, res), depth=depths[i], num_heads=num_heads[i],
-                                     window=window_sizes[i], mlp_ratio=mlp_ratio,
+            layers.append(BasicLayer(dim=embed_dims[i], resolution=(res, res), depth=depths[i],
+                                     num_heads=num_heads[i], window=window_sizes[i], mlp_ratio=mlp_ratio,
                                      out_dim=None if last else embed_dims[i + 1]))
         self.layers = nn.ModuleList(layers)
         self.norm_head = nn.LayerNorm(embed_dims[-1])

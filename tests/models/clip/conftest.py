@@ -38,7 +38,7 @@ def golden(golden_dir) -> dict[str, np.ndarray]:
 def golden_model(golden_dir):
     from edgevfm.models.clip.checkpoint import load_clip
 
-    model, layout = load_clip(golden_dir / "clip.pt")
+    model, layout = load_clip(golden_dir / "clip.pt", activation="quick_gelu")
     return model, layout
 
 

@@ -138,9 +138,14 @@ def test_wrong_variant_and_unreadable_files(reference, tmp_path):
         convert_state_dict({"visual.proj": torch.zeros(1), "epoch": 3})
 
 
-def test_activation_must_not_contradict_config(reference, tmp_path):
+def test_activation_is_never_guessed(reference, tmp_path):
     path = tmp_path / "tiny.pt"
     torch.save(reference[1], path)
+    with pytest.raises(ValueError, match="does not record its activation"):
+        load_clip(path)
+    archive = tmp_path / "ViT-tiny.pt"
+    write_openai_torchscript(reference[1], archive)
+    assert load_clip(archive)[0].config.activation == "quick_gelu"  # OpenAI's own release
     with pytest.raises(ValueError, match="contradicts"):
         load_clip(path, config=tiny_config("gelu"), activation="quick_gelu")
 

@@ -13,7 +13,7 @@ from edgevfm.models.mobilesam.export import (DECODER_IO, ENCODER_IO, SamEncoderE
                                              example_decoder_inputs, export_onnx)
 from edgevfm.models.mobilesam.model import build_mobilesam
 
-from mobilesam_testing import IMAGES, encoder_input
+from mobilesam_testing import IMAGES, encoder_input, ort_session
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -83,10 +83,30 @@ def encoder_onnx(sam, tmp_path_factory) -> Path:
     return export_onnx(SamEncoderExport(sam), (torch.zeros(1, 3, 1024, 1024),), path, **ENCODER_IO)
 
 
-@pytest.fixture(scope="session", params=[False, True], ids=["multi", "single"])
-def decoder_onnx(request, sam, tmp_path_factory) -> tuple[bool, Path]:
-    """(return_single_mask, exported SamOnnxDecoder)."""
-    single = request.param
-    path = tmp_path_factory.mktemp("mobilesam_onnx") / f"decoder_{'single' if single else 'multi'}.onnx"
-    export_onnx(SamOnnxDecoder(sam, return_single_mask=single), example_decoder_inputs(), path, **DECODER_IO)
-    return single, path
+@pytest.fixture(scope="session")
+def decoder_exports(sam, tmp_path_factory):
+    """Lazily exported SamOnnxDecoder files keyed by return_single_mask (each exported once)."""
+    folder = tmp_path_factory.mktemp("mobilesam_decoder")
+    cache: dict[bool, Path] = {}
+
+    def get(single: bool) -> Path:
+        if single not in cache:
+            path = folder / f"decoder_{'single' if single else 'multi'}.onnx"
+            cache[single] = export_onnx(SamOnnxDecoder(sam, return_single_mask=single),
+                                        example_decoder_inputs(), path, **DECODER_IO)
+        return cache[single]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def decoder_sessions(decoder_exports):
+    """onnxruntime sessions of the exported decoders, keyed by return_single_mask."""
+    cache: dict = {}
+
+    def get(single: bool):
+        if single not in cache:
+            cache[single] = ort_session(decoder_exports(single))
+        return cache[single]
+
+    return get

@@ -108,3 +108,16 @@ def ort_session(path: Path):
     so = ort.SessionOptions()
     so.intra_op_num_threads = 2
     return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+
+
+def check_onnx_outputs(outputs, data, prompt: str, kind: str) -> None:
+    """Compare (masks, iou_predictions, low_res_masks) with the official ONNX-wrapper golden."""
+    masks, iou, low = (np.asarray(o) for o in outputs)
+    k = 1 if kind == "onnxsingle" else 4
+    h, w = (int(s) for s in data["original_size"])
+    assert masks.shape == (1, k, h, w) and iou.shape == (1, k) and low.shape == (1, k, 256, 256)
+    assert (mask_iou(masks > 0, unpack_masks(data, f"{prompt}_{kind}_masks")) >= 0.99).all()
+    assert_close(iou, data[f"{prompt}_{kind}_iou"], tol=1e-3, name=f"{prompt} {kind} iou")
+    assert_close(low, data[f"{prompt}_{kind}_lowres"], tol=1e-3, name=f"{prompt} {kind} low-res")
+    if prompt == "point" and kind == "onnxsingle":
+        assert_close(masks, data["point_onnxsingle_mask_logits"], tol=1e-3, name="mask logits")

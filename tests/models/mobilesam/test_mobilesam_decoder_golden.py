@@ -7,7 +7,8 @@ import torch
 
 from edgevfm.models.mobilesam.export import SamOnnxDecoder
 
-from mobilesam_testing import PROMPTS, assert_close, mask_iou, onnx_feed, predictor_prompts, unpack_masks
+from mobilesam_testing import (PROMPTS, assert_close, check_onnx_outputs, mask_iou, onnx_feed,
+                               predictor_prompts, unpack_masks)
 
 
 def _sizes(data):
@@ -55,19 +56,6 @@ def test_mask_feedback(sam, embeddings, golden_data, image_name, prompt):
     low_fb, iou_fb = sam.predict_torch(emb, mask_input=best, multimask_output=False, **kw)
     assert_close(iou_fb[0].numpy(), data[f"{prompt}_feedback_iou"], tol=1e-3, name="feedback iou")
     assert_close(low_fb[0].numpy(), data[f"{prompt}_feedback_lowres"], tol=1e-3, name="feedback low-res")
-
-
-def check_onnx_outputs(outputs, data, prompt: str, kind: str) -> None:
-    """Compare (masks, iou_predictions, low_res_masks) with the official ONNX-wrapper golden."""
-    masks, iou, low = (np.asarray(o) for o in outputs)
-    k = 1 if kind == "onnxsingle" else 4
-    h, w = (int(s) for s in data["original_size"])
-    assert masks.shape == (1, k, h, w) and iou.shape == (1, k) and low.shape == (1, k, 256, 256)
-    assert (mask_iou(masks > 0, unpack_masks(data, f"{prompt}_{kind}_masks")) >= 0.99).all()
-    assert_close(iou, data[f"{prompt}_{kind}_iou"], tol=1e-3, name=f"{prompt} {kind} iou")
-    assert_close(low, data[f"{prompt}_{kind}_lowres"], tol=1e-3, name=f"{prompt} {kind} low-res")
-    if prompt == "point" and kind == "onnxsingle":
-        assert_close(masks, data["point_onnxsingle_mask_logits"], tol=1e-3, name="mask logits")
 
 
 @pytest.mark.parametrize("single", [False, True], ids=["multi", "single"])

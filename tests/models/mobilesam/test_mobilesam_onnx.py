@@ -3,12 +3,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-import numpy as np
 import onnx
 import pytest
 
-from mobilesam_testing import PROMPTS, assert_close, ort_session, onnx_feed
-from test_mobilesam_decoder_golden import check_onnx_outputs
+from mobilesam_testing import PROMPTS, assert_close, check_onnx_outputs, onnx_feed, ort_session
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +28,8 @@ def test_encoder_graph_max_rank(encoder_graph):
     checked = [(n.name, ranks[n.output[0]]) for n in encoder_graph.graph.node
                if n.op_type in ("Reshape", "Transpose")]
     assert checked, "shape inference gave no ranks"
-    assert max(r for _, r in checked) <= 5, [c for c in checked if c[1] > 5]
+    # <= 5 is what edge backends need; this implementation stays at 4-D.
+    assert max(r for _, r in checked) <= 4, [c for c in checked if c[1] > 4]
 
 
 def test_encoder_onnx_matches_torch(encoder_onnx, encoder_inputs, embeddings, golden_data):
@@ -40,19 +39,18 @@ def test_encoder_onnx_matches_torch(encoder_onnx, encoder_inputs, embeddings, go
     assert_close(out, golden_data["chelsea"]["embedding"], tol=1e-4, name="ORT vs golden")
 
 
+@pytest.mark.parametrize("single", [False, True], ids=["multi", "single"])
 @pytest.mark.parametrize("prompt", PROMPTS)
-def test_decoder_onnx_matches_golden(decoder_onnx, golden_data, image_name, prompt):
-    single, path = decoder_onnx
+def test_decoder_onnx_matches_golden(decoder_sessions, golden_data, image_name, prompt, single):
     kind = "onnxsingle" if single else "onnxmulti"
     data = golden_data[image_name]
-    sess = ort_session(path)
-    outputs = sess.run(None, onnx_feed(prompt, kind, data, data["embedding"]))
+    outputs = decoder_sessions(single).run(None, onnx_feed(prompt, kind, data, data["embedding"]))
     check_onnx_outputs(outputs, data, prompt, kind)
 
 
-def test_decoder_onnx_io(decoder_onnx):
-    single, path = decoder_onnx
-    model = onnx.load(str(path))
+@pytest.mark.parametrize("single", [False, True], ids=["multi", "single"])
+def test_decoder_onnx_io(decoder_exports, single):
+    model = onnx.load(str(decoder_exports(single)))
     inputs = {i.name: i.type.tensor_type for i in model.graph.input}
     assert list(inputs) == ["image_embeddings", "point_coords", "point_labels", "mask_input",
                             "has_mask_input", "orig_im_size"]

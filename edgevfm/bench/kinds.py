@@ -1,0 +1,45 @@
+"""Contender kinds only the toolkit can open: the bundle's model in PyTorch eager FP32.
+Registered into the runtime's bench on import; torch is imported when one is opened, not here."""
+from __future__ import annotations
+
+from edgevfm_runtime.bench.contenders import ContenderSpec, Opened, register_kind
+
+
+class TorchSession:
+    """One component's torch module behind the runtime's Session interface."""
+
+    def __init__(self, component, *, threads: int | None = None):
+        import torch
+
+        if threads:
+            torch.set_num_threads(int(threads))
+        self.module = component.module.eval()
+        self.input_names = component.input_names
+        self.output_names = component.output_names
+        self.engine = f"torch {torch.__version__} eager fp32 ({torch.get_num_threads()} threads)"
+
+    def run(self, feed):
+        import torch
+
+        with torch.inference_mode():
+            out = self.module(*[torch.from_numpy(feed[n]) for n in self.input_names])
+        out = out if isinstance(out, (tuple, list)) else (out,)
+        return {n: t.numpy() for n, t in zip(self.output_names, out)}
+
+
+@register_kind("pytorch")
+def _open_pytorch(spec: ContenderSpec) -> Opened:
+    from edgevfm_runtime import open as open_bundle
+    from edgevfm_runtime.bench.standin import StandIn
+
+    from ..check.torch_model import load_torch_model
+
+    b = open_bundle(spec.bundle)
+    tm = load_torch_model(b.manifest, weights=spec.options.get("weights"))
+    comps = {c.name: c for c in tm.family.components(tm.model, tm.variant, tm.recipe)}
+    source = StandIn(b, lambda name, **kw: TorchSession(comps[name], **kw))
+    params = sum(p.numel() * p.element_size() for p in tm.model.parameters())
+    info = {"kind": "pytorch", "bundle": str(b.root), "preset": "pytorch eager", "precision": "fp32",
+            "weights": tm.weights_id, "files": {}, "size_bytes": params,
+            "note": "size = bytes of the torch model's parameters"}
+    return Opened(source, info, None)

@@ -1,0 +1,95 @@
+"""`edgevfm bench`: bundles side by side with baseline rows; `MODEL --all-targets`; `--suite FILE`."""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+
+def add_bench_parser(sub) -> argparse.ArgumentParser:
+    from edgevfm_runtime.bench.cli import add_bench_arguments
+
+    p = sub.add_parser("bench", help="latency percentiles, memory and parity of bundles (interleaved), with "
+                                     "PyTorch-eager and plain-ONNX baselines; MODEL --all-targets; --suite FILE",
+                       description="edgevfm bench BUNDLE... | edgevfm bench MODEL --all-targets | edgevfm bench --suite FILE")
+    add_bench_arguments(p, bundles_required=False)
+    p.add_argument("--baselines", default="pytorch-eager-fp32,plain-onnx-fp32", metavar="A,B",
+                   help="baseline rows built from the first bundle's model (default: %(default)s)")
+    p.add_argument("--no-baselines", action="store_true", help="bundles only")
+    p.add_argument("--weights", metavar="SPEC",
+                   help="bundles: the checkpoint behind them for the baselines (default: the manifest's random seed or "
+                        "the cached official file); --all-targets: what to export (default random:0)")
+    p.add_argument("--all-targets", action="store_true",
+                   help="BUNDLE is a MODEL name: export to every preset available here, check and bench them all")
+    p.add_argument("--targets", metavar="A,B", help="--all-targets: only these presets")
+    p.add_argument("--variant", help="--all-targets: model variant")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="--all-targets: recipe override; repeatable")
+    p.add_argument("--reuse", action="store_true",
+                   help="--all-targets/--suite: keep a bundle already in -o DIR built from the same model, weights and recipe")
+    p.add_argument("--suite", metavar="FILE", help="run a bench suite (bench/suites/*.yaml)")
+    p.add_argument("-o", "--output", metavar="DIR",
+                   help="--all-targets/--suite: where bundles go (default: a temporary folder); with --suite, "
+                        "results are written as DIR/<suite>.json/.md/.png unless --json/--md/--plot say otherwise")
+    return p
+
+
+def cmd_bench(args) -> int:
+    from rich.progress import Progress
+
+    from edgevfm_runtime.bench.output import write_outputs
+    from edgevfm_runtime.errors import InputError
+
+    from ..bench.table import print_tables
+    from .main import _console
+
+    console = _console()
+    emit = lambda s: console.print(s, markup=False, highlight=False)  # noqa: E731
+    modes = sum(bool(x) for x in (args.suite, args.all_targets))
+    if modes > 1 or (args.suite and args.bundles) or (not args.suite and not args.bundles):
+        raise InputError("edgevfm bench: give BUNDLE..., or MODEL --all-targets, or --suite FILE")
+    with tempfile.TemporaryDirectory(prefix="edgevfm-bench-") as tmp:
+        work = Path(args.output) if args.output else Path(tmp)
+        with Progress(console=console, transient=True, disable=not sys.stderr.isatty()) as bar:
+            task = bar.add_task("timing", total=None)
+            on_round = lambda model, r: bar.update(task, description=f"timing {model}: round {r + 1}")  # noqa: E731
+            result = _run(args, work, emit, on_round)
+        print_tables(result, console)
+        paths = {"json_path": args.json, "md_path": args.md, "plot_path": args.plot}
+        if args.suite and args.output and not any(paths.values()):
+            name = result.get("suite", {}).get("name", "bench")
+            paths = {"json_path": work / f"{name}.json", "md_path": work / f"{name}.md", "plot_path": work / f"{name}.png"}
+        for p in write_outputs(result, **paths):
+            console.print(f"wrote {p}", markup=False)
+    return 0
+
+
+def _run(args, work: Path, emit, on_round) -> dict:
+    from edgevfm_runtime.bench import run_bench
+    from edgevfm_runtime.bench.cli import bundle_specs
+    from edgevfm_runtime.errors import InputError
+
+    from ..bench.runner import PROBE_IMPORTS, run_entry, run_suite
+    from ..bench.suite import DEFAULTS, load_suite
+
+    command = "edgevfm " + " ".join(sys.argv[1:])
+    baselines = [] if args.no_baselines else [b for b in args.baselines.split(",") if b]
+    if args.suite:
+        return run_suite(load_suite(args.suite), work_dir=work, emit=emit, on_round=on_round)
+    if args.all_targets:
+        if len(args.bundles) != 1:
+            raise InputError("edgevfm bench MODEL --all-targets takes one model name")
+        entry = {**DEFAULTS, "model": args.bundles[0], "variant": args.variant, "weights": args.weights or "random:0",
+                 "targets": args.targets.split(",") if args.targets else None, "set": args.set or [],
+                 "runs": args.runs, "warmup": args.warmup, "threads": args.threads, "baselines": baselines,
+                 "memory": not args.no_memory}
+        return run_entry(entry, work_dir=work, reuse=args.reuse, emit=emit, on_round=on_round, command=command)
+    from ..bench import kinds  # noqa: F401 - registers the pytorch contender kind
+    from ..bench.baselines import baseline_specs
+
+    specs = bundle_specs(args.bundles)
+    if baselines:
+        specs = baseline_specs(args.bundles[0], baselines, work / "baselines", weights=args.weights, emit=emit) + specs
+    return run_bench(specs, runs=args.runs, warmup=args.warmup, threads=args.threads, baseline=args.baseline,
+                     memory=not args.no_memory, probe_imports=PROBE_IMPORTS, emit=emit, on_round=on_round,
+                     command=command)

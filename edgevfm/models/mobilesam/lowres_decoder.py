@@ -1,0 +1,43 @@
+"""The SAM decoder without its data-dependent post-processing, for engines that need static output
+shapes (TensorRT, LiteRT, Core ML): ``low_res_masks`` + ``iou_predictions`` only; the runtime
+upscales to the original image size on the host (``edgevfm_runtime.sam.upscale``)."""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..spec import Component, TensorSpec
+from .export import SamOnnxDecoder
+
+MAX_POINTS = 16  # engines with shape profiles / RangeDims accept 1..MAX_POINTS prompt points
+
+
+class SamLowResDecoder(nn.Module):
+    """``SamOnnxDecoder`` minus ``orig_im_size`` and ``masks``: same tokens, same numerics."""
+
+    def __init__(self, decoder: SamOnnxDecoder) -> None:
+        super().__init__()
+        self.decoder = decoder
+
+    @torch.no_grad()
+    def forward(self, image_embeddings: torch.Tensor, point_coords: torch.Tensor, point_labels: torch.Tensor,
+                mask_input: torch.Tensor, has_mask_input: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        d = self.decoder
+        pe = d.prompt_encoder
+        sparse = pe.embed_points(point_coords, point_labels)
+        dense = has_mask_input * pe.embed_mask(mask_input) + (1 - has_mask_input) * pe.no_mask_dense(1)
+        masks, iou = d.mask_decoder.predict_masks(image_embeddings, pe.get_dense_pe(), sparse, dense)
+        if d.return_single_mask:
+            masks, iou = d._select_single(masks, iou, point_coords.shape[1])
+        return iou, masks
+
+
+def lowres_component(comp: Component) -> Component:
+    """The static-shape twin of the official decoder component (same names, no ``orig_im_size``/``masks``)."""
+    k = comp.outputs[[t.name for t in comp.outputs].index("low_res_masks")].shape[1]
+    inputs = [t for t in comp.inputs if t.name != "orig_im_size"]
+    outputs = [TensorSpec("iou_predictions", "float32", (1, k)),
+               TensorSpec("low_res_masks", "float32", (1, k, 256, 256), "NCHW")]
+    axes = {n: a for n, a in comp.dynamic_axes.items() if n in {t.name for t in inputs}}
+    return Component(comp.name, SamLowResDecoder(comp.module).eval(), comp.example_args[:5], inputs, outputs,
+                     dynamic_axes=axes)

@@ -1,0 +1,93 @@
+"""OpenVINO INT8 with NNCF: post-training quantization with the recipe's model type, ignored scope
+and subset size; with a SQNR target, recipe-listed blocks fall back to float until it is met."""
+from __future__ import annotations
+
+from .keep_float import matching_nodes
+
+_COMPUTE = ("MatMul", "Convolution", "GroupConvolution")
+
+
+def float_layers(model) -> list[str]:
+    """Compute layers (MatMul / convolutions) that get no quantized activation input."""
+    out = []
+    for op in model.get_ordered_ops():
+        if op.get_type_name() not in _COMPUTE:
+            continue
+        srcs = [i.get_source_output().get_node().get_type_name() for i in op.inputs()]
+        if "FakeQuantize" not in srcs:
+            out.append(op.get_friendly_name())
+    return out
+
+
+def nncf_quantize(model, *, feeds: list[dict], q: dict, emit=print):
+    import nncf
+
+    cal = q.get("calibration", {})
+    keep = q.get("keep_float", {})
+    # Recipe patterns are searched anywhere in the name (as for ORT); NNCF's own patterns are anchored.
+    base = matching_nodes([(op.get_friendly_name(), op.get_type_name()) for op in model.get_ordered_ops()],
+                          op_types=keep.get("op_types", ()), patterns=keep.get("nodes", ()))
+    model_type = {"transformer": nncf.ModelType.TRANSFORMER, "default": None}[q.get("model_type", "transformer")]
+    preset = {"mixed": nncf.QuantizationPreset.MIXED, "performance": nncf.QuantizationPreset.PERFORMANCE}[
+        q.get("preset", "mixed")]
+    calib = feeds[: cal["size"]] if cal.get("size") else feeds
+    advanced = None
+    if "smooth_quant_alpha" in q:
+        from nncf.quantization.advanced_parameters import AdvancedQuantizationParameters, AdvancedSmoothQuantParameters
+
+        alpha = AdvancedSmoothQuantParameters(matmul=float(q["smooth_quant_alpha"]))
+        advanced = AdvancedQuantizationParameters(smooth_quant_alphas=alpha)
+    common = dict(subset_size=len(calib), model_type=model_type, preset=preset,
+                  fast_bias_correction=bool(q.get("fast_bias_correction", True)))
+    info = {"method": "nncf", "model_type": q.get("model_type", "transformer"), "preset": q.get("preset", "mixed"),
+            "calibration": {"algorithm": "nncf statistics", "feeds": len(calib)}}
+    dataset = nncf.Dataset(calib)
+    sens = q.get("sensitivity", {})
+
+    def quantize(names):
+        scope = nncf.IgnoredScope(names=[*base, *names], validate=False)
+        return nncf.quantize(model, dataset, advanced_parameters=advanced, ignored_scope=scope, **common)
+
+    emit(f"  NNCF quantize ({info['model_type']}, {len(calib)} calibration feeds) …")
+    q_model = quantize([])
+    if sens.get("enabled") and "target_sqnr_db" in sens:
+        q_model, info["sensitivity"] = _fallback(model, q_model, quantize, feeds, sens, emit)
+    info["float_kept"] = {"op_types": list(keep.get("op_types", [])), "patterns": list(keep.get("nodes", [])),
+                          "nodes": float_layers(q_model)}
+    return q_model, info
+
+
+def _fallback(model, q_model, quantize, feeds, sens: dict, emit):
+    """Fall back whole blocks (recipe order, most sensitive first) by re-quantizing with them in
+    the ignored scope. NNCF compresses weights and folds bias corrections while quantizing, so a
+    layer cannot be reverted in place; each candidate therefore costs one NNCF run."""
+    import openvino as ov
+
+    from .feeds import median_ms, worst_sqnr
+    from .keep_float import group_blocks
+    from .sensitivity import fallback_until
+
+    core = ov.Core()
+    config = {"INFERENCE_PRECISION_HINT": "f32"}
+    val = feeds[-int(sens.get("validation_images", 1)):]
+    ref = core.compile_model(model, "CPU", config)
+    reference = [{"out": ref(f)[0]} for f in val]
+    compute = [op.get_friendly_name() for op in model.get_ordered_ops() if op.get_type_name() in _COMPUTE]
+    blocks = group_blocks([n for n in compute if n not in set(float_layers(q_model))], sens.get("blocks", []))
+    cache = {(): q_model}
+
+    def build(excluded):
+        key = tuple(excluded)
+        if key not in cache:
+            cache[key] = quantize(list(excluded))
+        return cache[key]
+
+    def runner(m):
+        c = core.compile_model(m, "CPU", config)
+        return lambda feed: {"out": c(feed)[0]}
+
+    best, result = fallback_until(
+        blocks=blocks, base_excluded=[], build=build, rank=False, progress=emit,
+        measure=lambda m: worst_sqnr(runner(m), val, reference), latency=lambda m: median_ms(runner(m), val[0]),
+        target_db=float(sens["target_sqnr_db"]), max_fallbacks=int(sens.get("max_fallbacks", 3)))
+    return best, result.manifest()

@@ -1,0 +1,142 @@
+"""TensorRT (Jetson / NVIDIA GPUs): the bundle holds TensorRT-ready ONNX; the engine is built on the
+device by the runtime (``edgevfm-rt build``), because engines are tied to a TensorRT version and GPU.
+
+* int8: explicit quantization — symmetric INT8 Q/DQ (zero points 0, per-channel weights), placed on
+  Conv/MatMul/Gemm inputs where TensorRT fuses them; the rest builds in FP16 with LayerNorm/Softmax
+  pinned to FP32.
+* fp16: the ONNX graph itself is FP16 with LayerNorm/Softmax/Erf kept FP32 (built strongly typed).
+* SAM's decoder is the static twin (low-res masks + IoU; 1..16 points as an optimization profile):
+  TensorRT cannot take ``orig_im_size`` as a float shape input (SAM_TensorRT#6).
+
+Verified here: the exact graph, in ONNX Runtime (parity) plus structural Q/DQ checks. Not yet
+verified: the TensorRT engine itself on hardware (``scripts/gpu_checks.sh`` does that)."""
+from __future__ import annotations
+
+import importlib.util
+import tempfile
+from pathlib import Path
+
+from ..models.spec import Component
+from ..quantize.methods import ONNX_METHODS
+from ..recipes import component_quantize
+from .base import Converted, Preset, Target, register_preset, register_target
+from .onnx import export_onnx
+from .static_io import RANGES, fix_dims, static_twin
+from .trt_checks import qdq_report
+from .trt_quant import quantize_qdq_trt
+
+# What TensorRT needs from ort-static: symmetric INT8 everywhere (TensorRT ignores zero points).
+TRT_INT8 = {"activation_type": "int8", "weight_type": "int8", "symmetric_activations": True, "per_channel": True}
+FP32_OPS = ("LayerNormalization", "ReduceMean", "Pow", "Sqrt", "Softmax", "Erf")
+VERIFICATION = ("Q/DQ graph + its ONNX Runtime parity verified here; "
+                "the TensorRT engine path is not yet verified on hardware")
+
+
+def int8_settings(q: dict) -> dict:
+    """The recipe's quantize settings with TensorRT's requirements; contradicting them is an error."""
+    for key, want in TRT_INT8.items():
+        if key in q and q[key] != want:
+            raise ValueError(f"quantize.{key}={q[key]!r} cannot build in TensorRT (needs {want!r}: "
+                             "TensorRT's explicit INT8 is symmetric with zero points 0)")
+    return {**q, **TRT_INT8, "method": "ort-static"}
+
+
+def profiles(comp: Component) -> dict[str, dict[str, list[int]]]:
+    """min/opt/max shapes per input with a dynamic dim (opt: the example's size)."""
+    out = {}
+    for t, a in zip(comp.inputs, comp.example_args):
+        if any(isinstance(d, str) for d in t.shape):
+            lo = [RANGES[d][0] if isinstance(d, str) else d for d in t.shape]
+            hi = [RANGES[d][1] if isinstance(d, str) else d for d in t.shape]
+            out[t.name] = {"min": lo, "opt": list(a.shape), "max": hi}
+    return out
+
+
+def build_settings(comp: Component, precision: str, fp32_layers: list[str], workspace_mib: int) -> dict:
+    return {"precision": precision, "strongly_typed": precision in ("fp16", "fp32"),
+            "int8": precision == "int8", "fp16": precision == "int8",
+            "fp32_layers": fp32_layers if precision == "int8" else [],
+            "profiles": profiles(comp), "workspace_mib": workspace_mib, "timing_cache": True}
+
+
+def trtexec_line(file: str, s: dict) -> str:
+    parts = [f"trtexec --onnx={file} --saveEngine={file.rsplit('.', 1)[0]}.engine --timingCacheFile=timing.cache",
+             f"--memPoolSize=workspace:{s['workspace_mib']}M"]
+    parts += ["--stronglyTyped"] if s["strongly_typed"] else ["--int8", "--fp16"]
+    if s["fp32_layers"]:
+        parts += ["--precisionConstraints=obey", "--layerPrecisions=" + ",".join(f"{n}:fp32" for n in s["fp32_layers"])]
+    for w, flag in (("min", "--minShapes"), ("opt", "--optShapes"), ("max", "--maxShapes")):
+        if s["profiles"]:
+            parts.append(flag + "=" + ",".join(f"{k}:{'x'.join(map(str, v[w]))}" for k, v in s["profiles"].items()))
+    return " ".join(parts)
+
+
+@register_target
+class TensorRtTarget(Target):
+    name = "tensorrt"
+    engine = "tensorrt"
+    packages = ("onnx", "onnxruntime")  # to build the bundle; TensorRT itself is only needed on the device
+    pip = "pip install onnx onnxruntime  (on the device: pip install 'edgevfm-runtime[tensorrt]')"
+    precisions = ("fp32", "fp16", "int8")
+    verification = VERIFICATION
+
+    def engine_version(self) -> str:
+        return ">=10.0"
+
+    def parity_engine(self) -> str | None:
+        # TensorRT needs an NVIDIA GPU; elsewhere parity runs the very same ONNX graph in ONNX Runtime.
+        return "tensorrt" if importlib.util.find_spec("tensorrt") else "onnxruntime"
+
+    def needs_calibration(self, precision: str, recipe: dict) -> bool:
+        return precision == "int8"
+
+    def supports(self, family, precision: str) -> str | None:
+        from ..models.spec import ModelFamily
+
+        if precision == "int8" and type(family).calibration_feeds is ModelFamily.calibration_feeds:
+            return f"unsupported: {family.name} provides no calibration feeds yet (TensorRT INT8 Q/DQ needs them)"
+        return super().supports(family, precision)
+
+    def convert(self, component: Component, out_dir: Path, *, recipe: dict, precision: str = "fp32",
+                calib: list[dict] | None = None, emit=print) -> Converted:
+        twin, host = static_twin(component)
+        comp = fix_dims(twin)
+        name = f"{comp.name}.onnx"
+        q = component_quantize(recipe, comp.name)
+        info = None
+        with tempfile.TemporaryDirectory(prefix="edgevfm-trt-") as tmp:
+            fp32 = Path(tmp) / name
+            export_onnx(comp, fp32, opset=int(recipe.get("export", {}).get("opset", 17)))
+            if precision == "fp32":
+                fp32.replace(out_dir / name)
+            elif precision == "fp16":
+                keep = {"op_types": list(q.get("keep_float", {}).get("op_types", FP32_OPS)),
+                        "nodes": q.get("keep_float", {}).get("nodes", [])}
+                info = ONNX_METHODS.get("fp16")(fp32, out_dir / name, q={**q, "keep_float": keep}, emit=emit)
+            else:
+                if not calib:
+                    raise ValueError(f"TensorRT INT8 needs calibration feeds for {comp.name}")
+                feeds = [{k: f[k] for k in comp.input_names} for f in calib]
+                info = quantize_qdq_trt(fp32, out_dir / name, feeds=feeds, q=int8_settings(q), emit=emit)
+                info["calibration"]["source"] = "calibration feeds (held out from parity)"
+        import onnx
+
+        model = onnx.load(str(out_dir / name))
+        checks = qdq_report(model)
+        if checks["problems"]:
+            raise ValueError(f"{comp.name}: not TensorRT-ready: " + "; ".join(checks["problems"][:5]))
+        fp32_layers = [n.name for n in model.graph.node if n.op_type in FP32_OPS] if precision == "int8" else []
+        settings = build_settings(comp, precision, fp32_layers,
+                                  int(recipe.get("tensorrt", {}).get("workspace_mib", 1024)))
+        return Converted(name, precision, quantization=info, engine_options={"build": settings},
+                         inputs=comp.inputs, outputs=comp.outputs, host_outputs=host,
+                         notes={"trtexec": trtexec_line(name, settings), "qdq_checks": checks,
+                                "verification": VERIFICATION})
+
+
+register_preset(Preset("jetson-fp16", "tensorrt", "fp16",
+                       "Jetson/NVIDIA GPUs: TensorRT FP16, LayerNorm/Softmax FP32 (ONNX + engine built on device; "
+                       "engine not yet verified on hardware)", aliases=("tensorrt-fp16",)))
+register_preset(Preset("jetson-int8", "tensorrt", "int8",
+                       "Jetson/NVIDIA GPUs: TensorRT explicit INT8 (symmetric Q/DQ) + FP16 (engine built on device; "
+                       "Q/DQ graph verified in ORT, engine not yet verified on hardware)", aliases=("tensorrt-int8",)))

@@ -1,0 +1,45 @@
+"""`bench` on the command line, shared by `edgevfm-rt bench` and `edgevfm bench` (which adds baselines)."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .contenders import ContenderSpec
+
+
+def add_bench_arguments(p: argparse.ArgumentParser, *, bundles_required: bool = True) -> None:
+    p.add_argument("bundles", nargs="+" if bundles_required else "*", metavar="BUNDLE", help="bundle folders")
+    p.add_argument("--runs", type=int, default=20, help="timed iterations per contender (default 20)")
+    p.add_argument("--warmup", type=int, default=3, help="untimed iterations first (default 3)")
+    p.add_argument("--threads", type=int, default=None, help="engine threads (default: engine's choice)")
+    p.add_argument("--baseline", metavar="NAME", help="row that speed-ups are relative to (default: the first)")
+    p.add_argument("--no-memory", action="store_true", help="skip the per-contender peak-RSS probe (a subprocess each)")
+    p.add_argument("--json", metavar="F", help="write the versioned JSON result")
+    p.add_argument("--md", metavar="F", help="write a Markdown table")
+    p.add_argument("--plot", metavar="F.png", help="write a latency-vs-parity plot (needs matplotlib)")
+
+
+def bundle_specs(paths: list[str]) -> list[ContenderSpec]:
+    """One spec per bundle, named by its folder (made unique with a suffix when folders share a name)."""
+    specs, seen = [], {}
+    for p in paths:
+        name = Path(p).resolve().name
+        seen[name] = seen.get(name, 0) + 1
+        specs.append(ContenderSpec(name if seen[name] == 1 else f"{name}#{seen[name]}", str(p)))
+    return specs
+
+
+def cmd_bench(args) -> int:
+    import sys
+
+    from .core import run_bench
+    from .output import write_outputs
+    from .report import to_text
+
+    result = run_bench(bundle_specs(args.bundles), runs=args.runs, warmup=args.warmup, threads=args.threads,
+                       baseline=args.baseline, memory=not args.no_memory,
+                       emit=lambda s: print(s, file=sys.stderr), command="edgevfm-rt " + " ".join(sys.argv[1:]))
+    print(to_text(result))
+    for p in write_outputs(result, json_path=args.json, md_path=args.md, plot_path=args.plot):
+        print(f"wrote {p}")
+    return 0

@@ -1,0 +1,123 @@
+"""Run a benchmark: memory probes, then every group of comparable contenders timed interleaved,
+then statistics, speed-ups with their noise, and the versioned result dict."""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from typing import Callable
+
+import numpy as np
+
+from .contenders import ContenderSpec, open_contender, parity_summary
+from .host import host_facts, tool_versions
+from .stats import speedup, summarize
+from .timing import run_interleaved
+from .workloads import build_workload
+
+SCHEMA_VERSION = 1
+
+
+def bench_image(source) -> np.ndarray:
+    """The bundle's golden photo (a real image, shipped in the bundle), else a fixed synthetic one."""
+    from ..reference import golden_images
+
+    try:
+        images = golden_images(source.golden)
+    except Exception:  # a bundle without golden.npz still benchmarks
+        images = []
+    if images:
+        return images[0]
+    return np.random.default_rng(0).integers(0, 256, (480, 640, 3), dtype=np.uint8)
+
+
+def _group_key(source) -> tuple:
+    m = source.manifest["model"]
+    return m["name"], m["variant"], json.dumps(source.preprocess.get("input_size"))
+
+
+def _measure_parity(opened, options: dict) -> dict:
+    from ..check import run_check
+
+    try:
+        report = run_check(opened.source, **options)
+    except Exception as exc:  # a baseline whose parity cannot be measured still gets its latency
+        return {"passed": False, "reference": "golden.npz", "error": f"{type(exc).__name__}: {exc}"[:300]}
+    return {**parity_summary(report.to_json()), "source": "check vs golden.npz (this run)"}
+
+
+def run_bench(specs: list[ContenderSpec], *, runs: int = 20, warmup: int = 3, threads: int | None = None,
+              baseline: str | None = None, memory: bool = True, probe_imports: tuple[str, ...] = (),
+              emit: Callable[[str], None] = print, on_round: Callable[[str, int], None] | None = None,
+              n_boot: int = 2000, command: str = "") -> dict:
+    """Benchmark ``specs`` (rows in this order); contenders of the same model/variant/input size are
+    one group, timed interleaved; speed-ups are vs ``baseline`` (a row name) or the group's first row."""
+    options = {"threads": threads} if threads else {}
+    names = [s.name for s in specs]
+    if len(set(names)) != len(names):
+        raise ValueError(f"contender names must be unique, got {names}")
+    if baseline and baseline not in names:
+        raise ValueError(f"--baseline {baseline!r} is not one of the rows ({', '.join(names)})")
+    host_before = host_facts()
+    mem = {}
+    if memory:
+        for s in specs:
+            emit(f"memory probe: {s.name}")
+            mem[s.name] = measure_memory(s, threads, probe_imports)
+    opened, failed = {}, {}
+    for s in specs:
+        try:
+            opened[s.name] = open_contender(s)
+        except Exception as exc:  # noqa: BLE001 - e.g. an engine missing here: that row says so, the rest run
+            failed[s.name] = f"{type(exc).__name__}: {exc}"[:300]
+            emit(f"cannot open {s.name}: {failed[s.name]}")
+    groups: dict[tuple, list[str]] = {}
+    for s in specs:
+        if s.name in opened:
+            groups.setdefault(_group_key(opened[s.name].source), []).append(s.name)
+    out_groups = []
+    for (model, variant, size), members in groups.items():
+        image = bench_image(opened[members[0]].source)
+        workloads = {}
+        for n in list(members):
+            try:
+                workloads[n] = build_workload(opened[n].source, image, **options)
+            except Exception as exc:  # noqa: BLE001
+                failed[n] = f"{type(exc).__name__}: {exc}"[:300]
+                emit(f"cannot run {n}: {failed[n]}")
+                members.remove(n)
+        if not members:
+            continue
+        parity = {n: opened[n].parity or _measure_parity(opened[n], options) for n in members}
+        emit(f"timing {model}/{variant}: {len(members)} contender(s) interleaved, {warmup} warm-up + {runs} runs each")
+        samples = run_interleaved(workloads, runs=runs, warmup=warmup,
+                                  on_round=(lambda r, m=model: on_round(m, r)) if on_round else None)
+        base = baseline if baseline in members else members[0]
+        headline = workloads[members[0]].headline
+        rows = []
+        for n in members:
+            row = {"name": n, **opened[n].info, "engine": workloads[n].engine, "parity": parity[n],
+                   "latency_ms": {st: summarize(v) for st, v in samples[n].items()},
+                   "speedup": {st: {"vs": base, **speedup(samples[base][st], v, n_boot=n_boot)}
+                               for st, v in samples[n].items() if st in samples[base]},
+                   "memory": mem.get(n, {}), "samples_ms": {st: [round(x, 3) for x in v] for st, v in samples[n].items()}}
+            rows.append(row)
+        out_groups.append({"model": model, "variant": variant, "input_size": json.loads(size), "headline": headline,
+                           "baseline": base, "image_shape": list(image.shape), "rows": rows})
+    if failed:
+        out_groups.append({"model": "(not run)", "variant": "", "input_size": None, "headline": "", "baseline": "",
+                           "rows": [{"name": n, "kind": "error", "error": e} for n, e in failed.items()]})
+    return {
+        "schema_version": SCHEMA_VERSION, "kind": "edgevfm-bench",
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), "command": command,
+        "settings": {"runs": runs, "warmup": warmup, "threads": threads, "order": "interleaved, rotating start",
+                     "speedup": "median(baseline) / median(row), 95% CI by paired bootstrap over rounds",
+                     "n_boot": n_boot, "memory": bool(memory)},
+        "host": {**host_before, "loadavg_after": host_facts()["loadavg"]}, "tools": tool_versions(),
+        "groups": out_groups,
+    }
+
+
+def measure_memory(spec: ContenderSpec, threads, imports) -> dict:
+    from .probe import measure
+
+    return measure(spec, threads=threads, imports=imports)

@@ -1,0 +1,96 @@
+"""Human forms of a bench result: rows of cells (shared by the plain-text, Markdown and rich tables)."""
+from __future__ import annotations
+
+COLUMNS = ("status", "name", "engine", "precision", "size MB", "parity", "steps p50 ms", "headline p50 ms",
+           "p90", "speed-up (95% CI)", "noise", "peak RSS MB")
+STATUS = {"passed": "✅", "parity-failed": "❎", "export-failed": "❌", "skipped": "⏭"}
+
+
+def parity_cell(p: dict | None) -> str:
+    if not p:
+        return "–"
+    if p.get("error"):
+        return "error"
+    parts = []
+    if p.get("min_sqnr_db") is not None:
+        parts.append("exact" if p["min_sqnr_db"] == float("inf") else f"{p['min_sqnr_db']:.1f} dB")
+    parts += [f"{k} {v:.4f}" for k, v in p.get("task", {}).items()]
+    mark = "" if p.get("passed", True) else " (FAILED)"
+    return ", ".join(parts) + mark if parts else ("passed" if p.get("passed") else "FAILED")
+
+
+def _steps(row: dict, headline: str) -> str:
+    lat = row.get("latency_ms", {})
+    return " / ".join(f"{s} {v['p50']:.1f}" for s, v in lat.items() if s != headline)
+
+
+def row_cells(group: dict, row: dict) -> list[str]:
+    h = group["headline"]
+    lat = row.get("latency_ms", {}).get(h)
+    sp = row.get("speedup", {}).get(h)
+    mem = row.get("memory", {})
+    status = STATUS.get(row.get("status", ""), "")
+    if row.get("status") in ("export-failed", "skipped") or not row.get("latency_ms"):
+        reason = row.get("error") or row.get("reason") or "not timed"
+        return [status, row["name"], row.get("engine", ""), row.get("precision", ""), "", reason[:90], "", "", "",
+                "", "", ""]
+    return [
+        status, row["name"], row.get("engine", ""), row.get("precision", ""),
+        f"{row['size_bytes'] / 1e6:.1f}" if row.get("size_bytes") else "",
+        parity_cell(row.get("parity")),
+        _steps(row, h),
+        f"{lat['p50']:.1f}" if lat else "",
+        f"{lat['p90']:.1f}" if lat else "",
+        f"{sp['speedup']:.2f}× ({sp['ci95'][0]:.2f}–{sp['ci95'][1]:.2f})" if sp else "",
+        f"±{100 * lat['iqr_rel'] / 2:.0f}%" if lat else "",
+        f"{mem['peak_rss_mb']:.0f}" if "peak_rss_mb" in mem else "",
+    ]
+
+
+def group_title(group: dict, result: dict) -> str:
+    s = {**result["settings"], **{k: group[k] for k in ("runs", "warmup", "threads") if k in group}}
+    return (f"{group['model']}/{group['variant']} {group.get('input_size')}: headline = {group['headline']}, "
+            f"speed-up vs {group['baseline']}, {s['warmup']} warm-up + {s['runs']} interleaved runs, "
+            f"{s['threads'] or 'default'} threads")
+
+
+def host_line(result: dict) -> str:
+    h = result.get("host") or {}
+    if not h:
+        return ""
+    isa = ", ".join(k for k, v in h.get("isa", {}).items() if v) or "none of note"
+    line = f"{h['cpu']} ({h['usable_cpus']} usable CPUs; ISA: {isa})"
+    if h.get("loadavg") and h.get("loadavg_after"):
+        line += f"; 1-min load average {h['loadavg'][0]:.1f} at start, {h['loadavg_after'][0]:.1f} at end"
+    return line
+
+
+COMPACT = ("status", "name", "precision", "size MB", "parity", "headline p50 ms", "speed-up (95% CI)", "peak RSS MB")
+
+
+def to_markdown(result: dict, *, columns: tuple[str, ...] = COLUMNS) -> str:
+    """One table per group; ``columns`` picks a subset (e.g. :data:`COMPACT` for a README)."""
+    idx = [COLUMNS.index(c) for c in columns]
+    lines = [f"Measured {result['created']} on {host_line(result)}.", ""]
+    for g in result["groups"]:
+        lines += [f"**{group_title(g, result)}**", "", "| " + " | ".join(columns) + " |",
+                  "|" + "|".join("---" for _ in columns) + "|"]
+        for r in g["rows"]:
+            cells = row_cells(g, r)
+            lines.append("| " + " | ".join(cells[i].replace("|", "/") for i in idx) + " |")
+        lines.append("")
+    lines += ["noise = half the interquartile range of the headline latency, relative to its median; "
+              "speed-up CI = paired bootstrap over the interleaved rounds; parity = worst SQNR over all outputs "
+              "vs the torch FP32 reference (exact = bit-identical), plus the task metrics.", ""]
+    return "\n".join(lines)
+
+
+def to_text(result: dict) -> str:
+    out = [host_line(result)]
+    for g in result["groups"]:
+        cells = [list(COLUMNS)] + [row_cells(g, r) for r in g["rows"]]
+        keep = [i for i in range(len(COLUMNS)) if any(c[i] for c in cells[1:])]
+        widths = {i: max(len(c[i]) for c in cells) for i in keep}
+        out += ["", group_title(g, result)]
+        out += ["  ".join(c[i].ljust(widths[i]) for i in keep).rstrip() for c in cells]
+    return "\n".join(out)

@@ -1,0 +1,58 @@
+"""`check` on the command line, shared by `edgevfm-rt check` and `edgevfm check` (which adds the
+torch reference): options, running, saving outputs, the exit code."""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def add_check_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("bundle", help="bundle folder or .zip")
+    p.add_argument("--reference-bundle", metavar="BUNDLE", help="compare against another bundle's outputs")
+    p.add_argument("--load-outputs", metavar="F.npz",
+                   help="compare against saved reference outputs (golden layout, from --save-outputs)")
+    p.add_argument("--images", metavar="DIR", help="your own photos (recursive) instead of the golden ones")
+    p.add_argument("--save-outputs", metavar="F.npz",
+                   help="write the reference this check used (inputs + outputs, golden layout) for another machine")
+    p.add_argument("--save-bundle-outputs", metavar="F.npz",
+                   help="write this bundle's own outputs on the reference inputs (golden layout)")
+    p.add_argument("--json", metavar="F", help="write the report as versioned JSON")
+    p.add_argument("--threads", type=int, default=None, help="engine threads (default: engine's choice)")
+
+
+def session_options(args) -> dict:
+    return {"threads": args.threads} if args.threads else {}
+
+
+def execute_check(bundle, reference, args):
+    """Run the check against ``reference`` (a :class:`~edgevfm_runtime.reference.Reference`) and
+    write what the options ask for; returns the report."""
+    from .check import run_check
+    from .reference import save_outputs
+    from .replay import replay
+    from .report_text import to_json
+
+    opts = session_options(args)
+    report = run_check(bundle, reference=reference.outputs, reference_name=reference.name, **opts)
+    if args.save_outputs:
+        save_outputs(args.save_outputs, reference.outputs)
+    if args.save_bundle_outputs:
+        save_outputs(args.save_bundle_outputs, replay(bundle, reference.outputs, **opts))
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(to_json(report, bundle=bundle), indent=2) + "\n")
+    return report
+
+
+def cmd_check(args) -> int:
+    from .bundle import open as open_bundle
+    from .reference import runtime_reference
+    from .report_text import format_text
+
+    bundle = open_bundle(args.bundle)
+    ref = runtime_reference(bundle, reference_bundle=args.reference_bundle, load=args.load_outputs,
+                            images=args.images, **session_options(args))
+    report = execute_check(bundle, ref, args)
+    print(format_text(report))
+    return 0 if report.passed else 1

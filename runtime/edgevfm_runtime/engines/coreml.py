@@ -1,0 +1,46 @@
+"""Core ML engine (macOS/iOS only): ``coremltools.models.MLModel`` prediction, IO by name."""
+from __future__ import annotations
+
+import importlib
+import platform
+from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+
+from .base import Engine, Session, register_engine
+
+
+def _probe() -> str | None:
+    if platform.system() != "Darwin":
+        return f"Core ML prediction needs macOS (this host: {platform.system()})"
+    try:
+        importlib.import_module("coremltools")
+    except ImportError as exc:
+        return f"coremltools is not installed ({exc})"
+    return None
+
+
+class CoreMlSession(Session):
+    def __init__(self, path: Path, *, compute_units: str = "ALL", threads: int | None = None):
+        import coremltools as ct
+
+        self._model = ct.models.MLModel(str(path), compute_units=getattr(ct.ComputeUnit, compute_units))
+        spec = self._model.get_spec()
+        self.input_names = [i.name for i in spec.description.input]
+        self.output_names = [o.name for o in spec.description.output]
+        self.engine = f"coreml (coremltools {ct.__version__}, {compute_units})"
+
+    def run(self, feed: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        out = self._model.predict({k: np.asarray(feed[k]) for k in self.input_names})
+        return {k: np.asarray(out[k], dtype=np.float32) for k in self.output_names}
+
+
+register_engine(
+    Engine(
+        name="coreml",
+        pip="pip install coremltools  (macOS)",
+        probe=_probe,
+        open=lambda path, **kw: CoreMlSession(path, **kw),
+    )
+)

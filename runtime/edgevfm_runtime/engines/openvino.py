@@ -1,0 +1,59 @@
+"""OpenVINO engine (CPU). The inference precision is always set explicitly: the CPU plugin
+otherwise runs bf16 on CPUs with AVX-512 BF16/AMX, which silently breaks FP32 parity."""
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+
+from .base import Engine, Session, register_engine
+
+DEFAULT_PRECISION = "f32"
+
+
+def _probe() -> str | None:
+    try:
+        importlib.import_module("openvino")
+    except ImportError as exc:
+        return f"openvino is not installed ({exc})"
+    return None
+
+
+def _name(port) -> str:
+    """A port's contract name: IRs converted elsewhere may carry extra internal names ("/Cast_7_output_0")."""
+    names = sorted(port.get_names(), key=lambda n: (n.startswith("/") or ":" in n, n))
+    return names[0] if names else port.get_any_name()
+
+
+class OvSession(Session):
+    def __init__(self, path: Path, *, threads: int | None = None, device: str = "CPU",
+                 INFERENCE_PRECISION_HINT: str = DEFAULT_PRECISION, **properties):
+        import openvino as ov
+
+        config = {"INFERENCE_PRECISION_HINT": INFERENCE_PRECISION_HINT, "PERFORMANCE_HINT": "LATENCY", **properties}
+        if threads:
+            config["INFERENCE_NUM_THREADS"] = int(threads)
+        core = ov.Core()
+        self._compiled = core.compile_model(core.read_model(str(path)), device, config)
+        self.inference_precision = self._compiled.get_property("INFERENCE_PRECISION_HINT").to_string()  # what runs
+        self.engine = f"openvino {ov.__version__} ({device}, {self.inference_precision})"
+        self.input_names = [_name(p) for p in self._compiled.inputs]
+        self.output_names = [_name(p) for p in self._compiled.outputs]
+        self._request = self._compiled.create_infer_request()
+
+    def run(self, feed: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        res = self._request.infer({k: np.ascontiguousarray(v) for k, v in feed.items()})
+        return {name: np.array(res[port]) for name, port in zip(self.output_names, self._compiled.outputs)}
+
+
+register_engine(
+    Engine(
+        name="openvino",
+        aliases=("ov",),
+        pip="pip install 'edgevfm-runtime[openvino]'",
+        probe=_probe,
+        open=lambda path, **kw: OvSession(path, **kw),
+    )
+)

@@ -1,0 +1,40 @@
+"""Outputs a runtime computes on the host after the engine, declared per component in the manifest
+(``"host_outputs": {"masks": "sam_upscale_masks"}``): static-shape engines (TensorRT, LiteRT,
+Core ML) cannot output tensors whose shape depends on input values, so those are finished here."""
+from __future__ import annotations
+
+from typing import Callable, Mapping
+
+import numpy as np
+
+from .engines.base import Session
+from .sam.upscale import upscale_masks
+
+# name -> (extra inputs it reads from the feed, fn(outputs, feed) -> array)
+HOST_OPS: dict[str, tuple[tuple[str, ...], Callable[[dict, Mapping], np.ndarray]]] = {
+    "sam_upscale_masks": (("orig_im_size",), lambda out, feed: upscale_masks(out["low_res_masks"], feed["orig_im_size"])),
+}
+
+
+class HostOutputsSession(Session):
+    """An engine session plus host-computed outputs; takes the extra inputs those need."""
+
+    def __init__(self, inner: Session, ops: Mapping[str, str]):
+        self.inner, self.ops = inner, dict(ops)
+        self.engine = inner.engine
+        extra = [i for op in self.ops.values() for i in HOST_OPS[op][0] if i not in inner.input_names]
+        self.input_names = list(inner.input_names) + list(dict.fromkeys(extra))
+        self.output_names = list(inner.output_names) + list(self.ops)
+
+    def run(self, feed: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        out = self.inner.run({k: feed[k] for k in self.inner.input_names})
+        for name, op in self.ops.items():
+            out[name] = HOST_OPS[op][1](out, feed)
+        return out
+
+    def __getattr__(self, item):  # engine-specific extras (e.g. OpenVINO's inference_precision)
+        return getattr(self.inner, item)
+
+
+def with_host_outputs(session: Session, ops: Mapping[str, str]) -> Session:
+    return HostOutputsSession(session, ops) if ops else session

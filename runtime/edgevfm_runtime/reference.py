@@ -1,0 +1,85 @@
+"""Where a check's reference outputs come from, on the device (no torch): the bundle's golden.npz,
+saved outputs (``--load-outputs``, golden layout), or another bundle (``--reference-bundle``),
+on the golden photos or on the user's own (``--images DIR``)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import golden as G
+from .errors import InputError
+from .image import load_rgb
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
+
+
+@dataclass
+class Reference:
+    name: str  # what the report says it compared against
+    outputs: dict[str, np.ndarray]  # golden layout
+
+
+def list_images(folder: str | Path) -> list[Path]:
+    root = Path(folder)
+    if not root.is_dir():
+        raise InputError(f"--images {root}: not a folder")
+    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS)
+    if not files:
+        raise InputError(f"--images {root}: no images found (looked for {', '.join(IMAGE_EXTENSIONS)}, recursively)")
+    return files
+
+
+def load_images(folder: str | Path) -> list[np.ndarray]:
+    return [load_rgb(p) for p in list_images(folder)]
+
+
+def golden_images(golden: dict[str, np.ndarray]) -> list[np.ndarray]:
+    """The photos a golden-layout reference was made on, in case order."""
+    out = []
+    for comp, cases in G.parse(golden).items():
+        out += [io["src"]["image"] for io in cases.values() if "image" in io["src"]]
+        if out:
+            return out
+    return out
+
+
+def load_outputs(path: str | Path) -> dict[str, np.ndarray]:
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"--load-outputs {p}: no such file")
+    with np.load(p, allow_pickle=False) as z:
+        data = {k: z[k] for k in z.files}
+    if not G.parse(data):
+        raise InputError(f"--load-outputs {p}: no golden-layout keys (component/case/in|out|src/tensor)")
+    return data
+
+
+def save_outputs(path: str | Path, outputs: dict[str, np.ndarray]) -> None:
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(p, **outputs)
+
+
+def runtime_reference(bundle, *, reference_bundle: str | None = None, load: str | None = None,
+                      images: str | None = None, **session_options) -> Reference:
+    """The reference the runtime alone can make; exactly one source, never a silent substitute."""
+    from .bundle import open as open_bundle
+    from .replay import record, replay
+
+    if load and (reference_bundle or images):
+        raise InputError("--load-outputs already holds inputs and outputs; it cannot be combined with "
+                         "--reference-bundle or --images")
+    if load:
+        return Reference(f"saved outputs {Path(load).name}", load_outputs(load))
+    if reference_bundle:
+        other = open_bundle(reference_bundle)
+        if images:
+            return Reference(f"bundle {other.root.name} on {images}",
+                             record(other, load_images(images), base=bundle.golden, **session_options))
+        return Reference(f"bundle {other.root.name}", replay(other, bundle.golden, **session_options))
+    if images:
+        raise InputError("--images needs a reference that can run on new photos: --reference-bundle B "
+                         "(or `edgevfm check`, which rebuilds the torch FP32 reference)")
+    return Reference("golden.npz", bundle.golden)

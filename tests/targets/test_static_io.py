@@ -1,0 +1,39 @@
+"""Static-shape twins: SAM's decoder without orig_im_size/masks keeps the official numerics, and
+CLIP's batch axis is fixed for engines without dynamic shapes."""
+import pytest
+import torch
+
+from edgevfm import weights as W
+from edgevfm.models import get_model
+from edgevfm.models.mobilesam.export import example_decoder_inputs
+from edgevfm.targets.static_io import data_dependent_outputs, fix_dims, static_twin
+
+
+@pytest.fixture(scope="module")
+def sam_decoder():
+    fam = get_model("sam")
+    model = fam.load("vit_t", W.resolve("random:0", fam.weight_source("vit_t"), model="mobilesam"))
+    return fam.components(model, "vit_t", {})[1]
+
+
+def test_sam_decoder_twin(sam_decoder):
+    assert data_dependent_outputs(sam_decoder) == ["masks"]
+    twin, host = static_twin(sam_decoder)
+    assert host == {"masks": "sam_upscale_masks"}
+    assert "orig_im_size" not in twin.input_names and twin.output_names == ["iou_predictions", "low_res_masks"]
+    assert data_dependent_outputs(twin) == []
+    for n in (1, 3, 7):
+        args = example_decoder_inputs(n)
+        _, iou, low = sam_decoder.module(*args)
+        iou2, low2 = twin.module(*args[:5])
+        assert torch.equal(iou, iou2) and torch.equal(low, low2)
+
+
+def test_fix_dims_keeps_point_ranges_and_fixes_batch(sam_decoder):
+    twin = fix_dims(static_twin(sam_decoder)[0])
+    assert twin.inputs[1].shape == (1, "num_points", 2)
+    clip = get_model("clip")
+    comps = clip.components(clip.load("tinyclip-8m16", W.resolve("random:0", clip.weight_source("tinyclip-8m16"),
+                                                                  model="clip")), "tinyclip-8m16", {})
+    fixed = fix_dims(comps[1])
+    assert fixed.inputs[0].shape == (1, 77) and fixed.dynamic_axes == {}

@@ -1,0 +1,98 @@
+"""jetson-* (TensorRT) bundles: the TensorRT-ready ONNX is checked structurally and run in ONNX
+Runtime for parity here; the engine itself needs a GPU (test_tensorrt_engine.py)."""
+import numpy as np
+import onnx
+import pytest
+from onnx import numpy_helper
+
+from edgevfm.targets import PRESETS, TARGETS
+from edgevfm.targets.trt_checks import qdq_report
+from edgevfm_runtime.engines import get_engine
+
+from targets_testing import sqnr, torch_outputs
+
+
+@pytest.fixture(scope="module")
+def int8(tmp_path_factory, tiny_component, tiny_feeds):
+    out = tmp_path_factory.mktemp("trt")
+    conv = TARGETS.get("tensorrt").convert(tiny_component, out, recipe={}, precision="int8", calib=tiny_feeds[:6],
+                                           emit=lambda s: None)
+    return out / conv.file, conv
+
+
+def test_presets_and_aliases():
+    assert PRESETS.get("tensorrt-int8").name == "jetson-int8" and PRESETS.get("tensorrt-fp16").name == "jetson-fp16"
+    assert "not yet verified on hardware" in PRESETS.get("jetson-int8").summary
+
+
+def test_qdq_is_symmetric_per_channel_and_paired(int8):
+    path, conv = int8
+    model = onnx.load(str(path))
+    inits = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
+    zps = [inits[n.input[2]] for n in model.graph.node if n.op_type in ("QuantizeLinear", "DequantizeLinear")
+           and len(n.input) > 2]
+    assert zps and all(z.dtype == np.int8 and not z.any() for z in zps)
+    report = qdq_report(model)
+    assert report["problems"] == [] and report["per_channel_weights"] >= 4
+    assert conv.notes["qdq_checks"]["problems"] == []
+
+
+def test_qdq_report_flags_a_nonzero_zero_point(int8):
+    model = onnx.load(str(int8[0]))
+    for init in model.graph.initializer:
+        if init.name.endswith("zero_point"):
+            init.CopyFrom(numpy_helper.from_array(np.ones_like(numpy_helper.to_array(init)), init.name))
+            break
+    assert any("zero point" in p for p in qdq_report(model)["problems"])
+
+
+def test_qdq_graph_parity_in_onnxruntime(int8, tiny_component, tiny_feeds):
+    sess = get_engine("onnxruntime").session(int8[0])
+    feed = tiny_feeds[-1]  # not used for calibration
+    ref, got = torch_outputs(tiny_component, feed), sess.run(feed)
+    assert sqnr(ref["tokens"], got["tokens"]) > 20
+
+
+def test_build_settings_and_trtexec_line(int8):
+    _, conv = int8
+    build = conv.engine_options["build"]
+    assert build["int8"] and build["fp16"] and not build["strongly_typed"]
+    assert any("LayerNorm" in n or "ReduceMean" in n or "Softmax" in n for n in build["fp32_layers"])
+    line = conv.notes["trtexec"]
+    assert line.startswith("trtexec --onnx=encoder.onnx") and "--int8" in line and "--precisionConstraints=obey" in line
+    assert "not yet verified on hardware" in conv.notes["verification"]
+
+
+def test_fp16_keeps_layernorm_and_softmax_fp32(tmp_path, tiny_component, tiny_feeds):
+    conv = TARGETS.get("tensorrt").convert(tiny_component, tmp_path, recipe={}, precision="fp16", emit=lambda s: None)
+    kept = set(conv.quantization["float_kept"]["op_types"])
+    assert {"LayerNormalization", "Softmax"} <= kept and conv.engine_options["build"]["strongly_typed"]
+    got = get_engine("onnxruntime").session(tmp_path / conv.file).run(tiny_feeds[0])
+    assert sqnr(torch_outputs(tiny_component, tiny_feeds[0])["tokens"], got["tokens"]) > 40
+
+
+def test_recipe_cannot_ask_for_asymmetric_int8(tmp_path, tiny_component, tiny_feeds):
+    with pytest.raises(ValueError, match="symmetric"):
+        TARGETS.get("tensorrt").convert(tiny_component, tmp_path, recipe={"quantize": {"activation_type": "uint8"}},
+                                        precision="int8", calib=tiny_feeds, emit=lambda s: None)
+
+
+def test_sam_decoder_is_static_with_a_point_profile(tmp_path):
+    """The TensorRT SAM decoder: no orig_im_size (TensorRT shape input must be int32, SAM_TensorRT#6),
+    no data-dependent masks output, 1..16 points as an optimization profile, masks upscaled on the host."""
+    from edgevfm import weights as W
+    from edgevfm.models import get_model
+
+    fam = get_model("sam")
+    model = fam.load("vit_t", W.resolve("random:0", fam.weight_source("vit_t"), model="mobilesam"))
+    dec = fam.components(model, "vit_t", {})[1]
+    conv = TARGETS.get("tensorrt").convert(dec, tmp_path, recipe={}, precision="fp16", emit=lambda s: None)
+    graph = onnx.load(str(tmp_path / conv.file)).graph
+    assert [i.name for i in graph.input] == ["image_embeddings", "point_coords", "point_labels", "mask_input",
+                                             "has_mask_input"]
+    assert [o.name for o in graph.output] == ["iou_predictions", "low_res_masks"]
+    assert not {"Resize", "ArgMax", "Range"} & {n.op_type for n in graph.node}
+    assert conv.host_outputs == {"masks": "sam_upscale_masks"}
+    prof = conv.engine_options["build"]["profiles"]
+    assert prof["point_coords"] == {"min": [1, 1, 2], "opt": [1, 2, 2], "max": [1, 16, 2]}
+    assert "--minShapes=point_coords:1x1x2,point_labels:1x1" in conv.notes["trtexec"]
