@@ -2,29 +2,16 @@
 from __future__ import annotations
 
 import datetime as _dt
-import importlib.metadata as md
 import json
 import sys
 from pathlib import Path
 
 from edgevfm_runtime.hashing import sha256_path, size_path
+from edgevfm_runtime.versions import tool_versions
 from edgevfm_runtime.manifest import GOLDEN_NAME, MANIFEST_NAME, SCHEMA_VERSION, validate_manifest
 
 from .. import __version__
 from ..recipes import recipe_hash
-
-_TOOLS = ("torch", "onnx", "onnxruntime", "numpy", "openvino", "nncf", "coremltools", "ai-edge-litert", "litert-torch")
-
-
-def tool_versions() -> dict[str, str]:
-    out = {}
-    for name in _TOOLS:
-        try:
-            out[name] = md.version(name)
-        except md.PackageNotFoundError:
-            pass
-    return out
-
 
 def component_entry(root: Path, file: str, comp) -> dict:
     return {

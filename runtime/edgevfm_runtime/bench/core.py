@@ -9,7 +9,8 @@ from typing import Callable
 import numpy as np
 
 from .contenders import ContenderSpec, open_contender, parity_summary
-from .host import host_facts, tool_versions
+from ..versions import tool_versions
+from .host import host_facts
 from .stats import speedup, summarize
 from .timing import run_interleaved
 from .workloads import build_workload

@@ -1,7 +1,6 @@
 """Facts about the machine and the tools a result was measured with (from /proc, no extra packages)."""
 from __future__ import annotations
 
-import importlib.metadata as md
 import os
 import platform
 from pathlib import Path
@@ -12,8 +11,6 @@ ISA_FLAGS = {
             "amx_tile", "amx_bf16", "amx_int8"),
     "arm": ("asimd", "asimdhp", "fphp", "asimddp", "i8mm", "bf16", "sve", "sve2", "sme"),
 }
-TOOLS = ("edgevfm", "edgevfm-runtime", "numpy", "onnxruntime", "openvino", "ai-edge-litert", "torch", "onnx",
-         "nncf", "coremltools", "tensorrt")
 
 
 def _cpuinfo() -> list[dict[str, str]]:
@@ -64,13 +61,3 @@ def host_facts() -> dict:
         "memory_mb": _meminfo_mb(), "os": platform.platform(), "python": platform.python_version(),
         "loadavg": load,
     }
-
-
-def tool_versions() -> dict[str, str]:
-    out = {}
-    for name in TOOLS:
-        try:
-            out[name] = md.version(name)
-        except md.PackageNotFoundError:
-            pass
-    return out

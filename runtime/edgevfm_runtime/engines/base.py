@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping
@@ -40,6 +41,19 @@ class Engine:
         if reason:
             raise EngineUnavailable(f"engine {self.name!r} is unavailable: {reason}; install it with `{self.pip}`")
         return self.open(Path(path), **options)
+
+
+def module_probe(module: str, package: str) -> Callable[[], str | None]:
+    """A probe that reports ``package`` as missing when ``module`` cannot be imported."""
+
+    def probe() -> str | None:
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            return f"{package} is not installed ({exc})"
+        return None
+
+    return probe
 
 
 ENGINES: dict[str, Engine] = {}

@@ -1,24 +1,19 @@
 """Core ML engine (macOS/iOS only): ``coremltools.models.MLModel`` prediction, IO by name."""
 from __future__ import annotations
 
-import importlib
 import platform
 from pathlib import Path
 from typing import Mapping
 
 import numpy as np
 
-from .base import Engine, Session, register_engine
+from .base import Engine, Session, module_probe, register_engine
 
 
 def _probe() -> str | None:
     if platform.system() != "Darwin":
         return f"Core ML prediction needs macOS (this host: {platform.system()})"
-    try:
-        importlib.import_module("coremltools")
-    except ImportError as exc:
-        return f"coremltools is not installed ({exc})"
-    return None
+    return module_probe("coremltools", "coremltools")()
 
 
 class CoreMlSession(Session):

@@ -5,22 +5,16 @@ float feeds are quantized with the input tensor's scale and zero point, integer 
 dequantized with the output's, so callers always see the manifest's float32 contract."""
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Mapping
 
 import numpy as np
 
 from ..errors import InputError
-from .base import Engine, Session, register_engine
+from .base import Engine, Session, module_probe, register_engine
 
 
-def _probe() -> str | None:
-    try:
-        importlib.import_module("ai_edge_litert.interpreter")
-    except ImportError as exc:
-        return f"ai-edge-litert is not installed ({exc})"
-    return None
+_probe = module_probe("ai_edge_litert.interpreter", "ai-edge-litert")
 
 
 def _quantize(x: np.ndarray, detail: dict) -> np.ndarray:

@@ -1,22 +1,16 @@
 """ONNX Runtime engine (CPU by default; other providers only when asked for)."""
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
 
 from ..errors import EngineUnavailable
-from .base import Engine, Session, register_engine
+from .base import Engine, Session, module_probe, register_engine
 
 
-def _probe() -> str | None:
-    try:
-        importlib.import_module("onnxruntime")
-    except ImportError as exc:
-        return f"onnxruntime is not installed ({exc})"
-    return None
+_probe = module_probe("onnxruntime", "onnxruntime")
 
 
 class OrtSession(Session):

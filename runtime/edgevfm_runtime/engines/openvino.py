@@ -2,23 +2,17 @@
 otherwise runs bf16 on CPUs with AVX-512 BF16/AMX, which silently breaks FP32 parity."""
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Mapping
 
 import numpy as np
 
-from .base import Engine, Session, register_engine
+from .base import Engine, Session, module_probe, register_engine
 
 DEFAULT_PRECISION = "f32"
 
 
-def _probe() -> str | None:
-    try:
-        importlib.import_module("openvino")
-    except ImportError as exc:
-        return f"openvino is not installed ({exc})"
-    return None
+_probe = module_probe("openvino", "openvino")
 
 
 def _name(port) -> str:

@@ -49,7 +49,6 @@ def golden_state_dict(golden_dir) -> dict[str, torch.Tensor]:
 @pytest.fixture(scope="session")
 def sam(golden_dir, golden_state_dict):
     """MobileSAM loaded strictly from the golden (official-format) checkpoint."""
-    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
     model = build_mobilesam()
     load_state_dict_strict(model, golden_state_dict, source=str(golden_dir / "mobilesam.pt"))
     return model.eval()
