@@ -9,11 +9,10 @@ from pathlib import Path
 import numpy as np
 
 from edgevfm_runtime.errors import EdgeVFMError, InputError
-from edgevfm_runtime.image import load_rgb
+from edgevfm_runtime.image import list_image_files, load_rgb
 
 from ..images import SAMPLE_PHOTOS, sample_photo
 
-EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
 
 
 class CalibrationError(EdgeVFMError):
@@ -49,11 +48,10 @@ def assert_disjoint(calib_names, eval_specs) -> None:
 def from_folder(folder, *, eval_specs=(), minimum: int = 4, limit: int | None = None) -> CalibrationSet:
     """Every readable image under ``folder`` (recursive, sorted); unreadable files are skipped with a warning."""
     root = Path(folder)
-    if not root.is_dir():
-        raise CalibrationError(f"--calib {root}: not a folder")
-    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in EXTENSIONS)
-    if not files:
-        raise CalibrationError(f"--calib {root}: no images found (looked for {', '.join(EXTENSIONS)}, recursively)")
+    try:
+        files = list_image_files(root, option="--calib")
+    except InputError as exc:
+        raise CalibrationError(str(exc)) from None
     assert_disjoint([str(p.resolve()) for p in files], eval_specs)
     images, names = [], []
     for p in files:

@@ -10,6 +10,18 @@ import numpy as np
 from .errors import InputError
 
 ImageLike = Union[str, Path, np.ndarray]
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
+
+
+def list_image_files(folder: str | Path, *, option: str) -> list[Path]:
+    """Image files under ``folder`` (recursive, sorted); ``option`` names the flag in errors."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise InputError(f"{option} {root}: not a folder")
+    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS)
+    if not files:
+        raise InputError(f"{option} {root}: no images found (looked for {', '.join(IMAGE_EXTENSIONS)}, recursively)")
+    return files
 
 
 def _from_file(path: Path) -> np.ndarray:

@@ -10,9 +10,8 @@ import numpy as np
 
 from . import golden as G
 from .errors import InputError
-from .image import load_rgb
+from .image import list_image_files, load_rgb
 
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
 
 
 @dataclass
@@ -22,13 +21,7 @@ class Reference:
 
 
 def list_images(folder: str | Path) -> list[Path]:
-    root = Path(folder)
-    if not root.is_dir():
-        raise InputError(f"--images {root}: not a folder")
-    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS)
-    if not files:
-        raise InputError(f"--images {root}: no images found (looked for {', '.join(IMAGE_EXTENSIONS)}, recursively)")
-    return files
+    return list_image_files(folder, option="--images")
 
 
 def load_images(folder: str | Path) -> list[np.ndarray]:

@@ -22,7 +22,7 @@ def test_bundle_reproduces_official_predictor(sam_golden_bundle, golden_dir):
     assert res["torch_imported"] is False
     assert res["cases"] == 2 * 4 * 3
     assert "CPUExecutionProvider" in res["engine"]
-    assert res["embedding_abs"] < 1e-3, res
+    assert res["embedding_abs"] < 1e-4, res  # measured 3.6e-6 (embedding scale ~4.3)
     assert res["mask_iou"] >= 0.99, res
     assert res["iou_abs"] < 1e-3, res
     assert res["lowres_rel"] < 1e-3, res
