@@ -7,6 +7,7 @@ import re
 import shutil
 import sys
 import tempfile
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,6 +90,20 @@ def _verify(path: Path, expected: str | None) -> str:
     return actual
 
 
+def _unreachable(host: str) -> str | None:
+    """Why ``host`` cannot be reached (None if it can): checked once up front, so an offline machine
+    fails in milliseconds with one message instead of a client's retry loop."""
+    import socket
+
+    if any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")):
+        return None  # behind a proxy a direct connection says nothing; let the client try
+    try:
+        socket.create_connection((host, 443), timeout=5).close()
+    except OSError as exc:
+        return f"{host} unreachable ({exc})"
+    return None
+
+
 def fetch_official(source: WeightSource, *, model: str) -> Path:
     """Return the cached official checkpoint, downloading it (with progress) if needed."""
     dest_dir = cache_dir() / model
@@ -98,7 +113,11 @@ def fetch_official(source: WeightSource, *, model: str) -> Path:
         return dest
     dest_dir.mkdir(parents=True, exist_ok=True)
     errors = []
-    if source.hf_repo:
+    hf_host = urllib.parse.urlsplit(os.environ.get("HF_ENDPOINT", "https://huggingface.co")).hostname or ""
+    hf_down = _unreachable(hf_host) if source.hf_repo else None
+    if hf_down:
+        errors.append(f"huggingface {source.hf_repo}: {hf_down}")
+    elif source.hf_repo:
         try:
             from huggingface_hub import hf_hub_download
 
@@ -111,6 +130,10 @@ def fetch_official(source: WeightSource, *, model: str) -> Path:
         except Exception as exc:  # huggingface_hub raises many types for "offline"
             errors.append(f"huggingface {source.hf_repo}: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}")
     for url in source.urls:
+        down = _unreachable(urllib.parse.urlsplit(url).hostname or "")
+        if down:
+            errors.append(f"{url}: {down}")
+            continue
         try:
             _download_url(url, dest)
             _verify(dest, source.sha256)
