@@ -81,6 +81,12 @@ class SamOnnxDecoder(nn.Module):
     def forward(self, image_embeddings: torch.Tensor, point_coords: torch.Tensor, point_labels: torch.Tensor,
                 mask_input: torch.Tensor, has_mask_input: torch.Tensor,
                 orig_im_size: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        masks, iou = self.decode_lowres(image_embeddings, point_coords, point_labels, mask_input, has_mask_input)
+        return self._postprocess(masks, orig_im_size), iou, masks
+
+    def decode_lowres(self, image_embeddings: torch.Tensor, point_coords: torch.Tensor, point_labels: torch.Tensor,
+                      mask_input: torch.Tensor, has_mask_input: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Prompt encoding + mask decoding (+ single-mask choice): low-res masks and iou, no upscaling."""
         pe = self.prompt_encoder
         sparse = pe.embed_points(point_coords, point_labels)
         # Both branches always run; has_mask_input (0/1) blends them, as in the reference.
@@ -88,7 +94,7 @@ class SamOnnxDecoder(nn.Module):
         masks, iou = self.mask_decoder.predict_masks(image_embeddings, pe.get_dense_pe(), sparse, dense)
         if self.return_single_mask:
             masks, iou = self._select_single(masks, iou, point_coords.shape[1])
-        return self._postprocess(masks, orig_im_size), iou, masks
+        return masks, iou
 
 
 def example_decoder_inputs(num_points: int = 2) -> tuple[torch.Tensor, ...]:

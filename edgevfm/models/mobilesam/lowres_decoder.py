@@ -22,13 +22,8 @@ class SamLowResDecoder(nn.Module):
     @torch.no_grad()
     def forward(self, image_embeddings: torch.Tensor, point_coords: torch.Tensor, point_labels: torch.Tensor,
                 mask_input: torch.Tensor, has_mask_input: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        d = self.decoder
-        pe = d.prompt_encoder
-        sparse = pe.embed_points(point_coords, point_labels)
-        dense = has_mask_input * pe.embed_mask(mask_input) + (1 - has_mask_input) * pe.no_mask_dense(1)
-        masks, iou = d.mask_decoder.predict_masks(image_embeddings, pe.get_dense_pe(), sparse, dense)
-        if d.return_single_mask:
-            masks, iou = d._select_single(masks, iou, point_coords.shape[1])
+        masks, iou = self.decoder.decode_lowres(image_embeddings, point_coords, point_labels, mask_input,
+                                                has_mask_input)
         return iou, masks
 
 
