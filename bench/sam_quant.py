@@ -1,5 +1,6 @@
-"""MobileSAM encoder across quantized presets, side by side: PyTorch eager FP32 and every bundle
-given, interleaved round by round on the same threads (host drift hits all alike), with the
+"""MobileSAM encoder across quantized presets, side by side: PyTorch eager FP32, what a savvy user
+builds today (plain export + OpenVINO defaults, + NNCF INT8 on 3 photos, + ONNX Runtime) and every
+bundle given, interleaved round by round on the same threads (host drift hits all alike), with the
 encoder SQNR vs torch FP32 on a held-out photo and the acceptance bar of the INT8 issue.
 
     python bench/sam_quant.py --bundles OUT/sam-vit_t-onnx-fp32 OUT/sam-vit_t-x86-int8 ... \
@@ -23,16 +24,48 @@ import torch
 import edgevfm_runtime as rt
 from edgevfm.export.manifest import tool_versions
 from edgevfm.images import sample_photo
-from edgevfm.models import get_model
-from edgevfm.weights import resolve
+from edgevfm.check.torch_model import load_torch_model
 from edgevfm_runtime.parity import tensor_metrics
 from edgevfm_runtime.sam.transforms import encoder_input
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sam_encoder import cpu_name  # noqa: E402
+from edgevfm.bench.baselines import baseline_specs
+from edgevfm_runtime.bench.contenders import open_contender
+from edgevfm_runtime.bench.host import host_facts
+from edgevfm_runtime.bench.timing import COOL_DOWN_S, balanced_orders
 
-# The issue's bar for x86-int8: ≥2× onnx-fp32, ≥3× eager, under 254 ms (plain NNCF INT8), ≥30 dB.
-BAR = {"vs_onnx_fp32": 2.0, "vs_eager": 3.0, "max_ms": 254.0, "min_sqnr_db": 30.0}
+# The issue's bar for x86-int8: ≥2× onnx-fp32, ≥3× eager, faster than a plain NNCF INT8 (254 ms on the
+# host TOOLCHAIN.md measured; here it is measured side by side), ≥30 dB.
+BAR = {"vs_onnx_fp32": 2.0, "vs_eager": 3.0, "vs_plain_nncf_int8": 1.0, "min_sqnr_db": 30.0}
+SAVVY = ["plain-onnx-fp32", "plain-openvino-default", "plain-nncf-int8"]
+
+
+def official_rows(src: str, model, x, work: Path, threads: int) -> dict:
+    """The issue's savvy-user rows: the official TinyViT exported the plain way, run by ONNX Runtime, by
+    OpenVINO with its defaults, and quantized by NNCF (transformer preset, 3 photos)."""
+    from edgevfm.bench.baselines import PLAIN_NNCF_PHOTOS, plain_export, savvy_nncf_int8
+    from edgevfm.quantize.calibration import default_set
+    from edgevfm_runtime.engines import get_engine
+    from official_sam import official_component
+
+    work.mkdir(parents=True, exist_ok=True)
+    onnx_path = work / "encoder.onnx"
+    plain_export(official_component(src, model), onnx_path)
+    photos = default_set(eval_specs=["chelsea"], minimum=1, limit=PLAIN_NNCF_PHOTOS)
+    xml = savvy_nncf_int8(onnx_path, work / "encoder-nncf-int8.xml", [encoder_input(im)[0] for im in photos.images])
+    ort, ov = get_engine("onnxruntime"), get_engine("openvino")
+    sessions = {"official-plain-onnx-fp32": ort.session(onnx_path, threads=threads),
+                "official-plain-openvino-default": ov.session(onnx_path, threads=threads, INFERENCE_PRECISION_HINT=None),
+                "official-plain-nncf-int8": ov.session(xml, threads=threads, INFERENCE_PRECISION_HINT=None)}
+    return {n: ((lambda s=s: s.run({"images": x})["image_embeddings"]), s.engine) for n, s in sessions.items()}
+
+
+def row_name(bundle, taken) -> str:
+    """The preset, or the bundle's folder name when two bundles share a preset (e.g. recipe variants)."""
+    return bundle.preset if bundle.preset not in taken else bundle.root.name
+
+
+def cpu_name() -> str:
+    return host_facts().get("cpu", "unknown CPU")
 
 
 def ov_profile(bundle, x: np.ndarray, threads: int, top: int = 12) -> list[dict]:
@@ -55,14 +88,18 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--image", default="chelsea", help="held-out photo (a parity image, never a calibration one)")
     ap.add_argument("--out", default="bench/results/sam_quant_x86", help="writes OUT.json and OUT.md")
+    ap.add_argument("--baselines", nargs="*", default=SAVVY, help="baseline rows built from the first bundle")
+    ap.add_argument("--work", default="bench/work/baselines", help="where the baseline files are written")
+    ap.add_argument("--weights", help="the checkpoint the bundles were exported from (default: their random seed)")
+    ap.add_argument("--official-src", metavar="DIR", help="a MobileSAM clone: adds the savvy-user rows on a plain "
+                    "export of the official encoder (see bench/official_sam.py)")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
     bundles = [rt.open(b) for b in args.bundles]
-    wid = bundles[0].manifest["model"]["weights"]["id"]
-    family = get_model("sam")
-    model = family.load("vit_t", resolve(wid if wid.startswith("random") else "official",
-                                         family.weight_source("vit_t"), model="mobilesam"))
+    w = bundles[0].manifest["model"]["weights"]
+    wid = w["id"] if w["random"] else f"{w.get('file', 'checkpoint')} (sha256 {w['id'][:12]})"
+    model = load_torch_model(bundles[0].manifest, weights=args.weights).model  # checks it is the bundles' checkpoint
     x, _ = encoder_input(sample_photo(args.image))
     xt = torch.from_numpy(x)
 
@@ -71,22 +108,30 @@ def main() -> None:
             return model.image_encoder(xt).numpy()
 
     contenders = {"pytorch-eager-fp32": (eager, "torch " + torch.__version__)}
+    for spec in baseline_specs(args.bundles[0], args.baselines, Path(args.work), weights=args.weights):
+        s = open_contender(spec).source.session("encoder", threads=args.threads)
+        contenders[spec.name.replace(" ", "-")] = ((lambda s=s: s.run({"images": x})["image_embeddings"]), s.engine)
+    if args.official_src:
+        contenders.update(official_rows(args.official_src, model, x, Path(args.work) / "official-mobilesam", args.threads))
     for b in bundles:
         s = b.session("encoder", threads=args.threads)
-        contenders[b.preset] = ((lambda s=s: s.run({"images": x})["image_embeddings"]), s.engine)
+        contenders[row_name(b, contenders)] = ((lambda s=s: s.run({"images": x})["image_embeddings"]), s.engine)
     ref = eager()
     quality = {n: tensor_metrics(ref, fn()) for n, (fn, _) in contenders.items()}
     for fn, _ in contenders.values():
         for _ in range(args.warmup):
             fn()
     times = {n: [] for n in contenders}
-    for _ in range(args.runs):  # interleaved: one run of each per round
-        for n, (fn, _) in contenders.items():
+    names = list(contenders)
+    orders = balanced_orders(len(names))  # each contender runs after each other one equally often
+    for r in range(args.runs):  # interleaved: one run of each per round
+        for n in (names[i] for i in orders[r % len(orders)]):
+            time.sleep(COOL_DOWN_S)  # the previous contender's worker threads stop spinning first
             t = time.perf_counter()
-            fn()
+            contenders[n][0]()
             times[n].append(1000 * (time.perf_counter() - t))
     med = {n: statistics.median(ts) for n, ts in times.items()}
-    by = {b.preset: b for b in bundles}
+    by = {n: b for n, b in zip(list(contenders)[-len(bundles):], bundles)}
     rows = []
     for n, ts in times.items():
         kept = by[n].components["encoder"].get("float_kept", []) if n in by else []
@@ -100,7 +145,9 @@ def main() -> None:
     if "x86-int8" in med and "onnx-fp32" in med:
         r = next(r for r in rows if r["name"] == "x86-int8")
         verdict = {"vs_onnx_fp32": r["speedup_vs_onnx_fp32"] >= BAR["vs_onnx_fp32"],
-                   "vs_eager": r["speedup_vs_eager"] >= BAR["vs_eager"], "max_ms": r["median_ms"] < BAR["max_ms"],
+                   "vs_eager": r["speedup_vs_eager"] >= BAR["vs_eager"],
+                   "vs_plain_nncf_int8": ("plain-nncf-int8" in med and med["plain-nncf-int8"] / med["x86-int8"]
+                                          > BAR["vs_plain_nncf_int8"]),
                    "min_sqnr_db": r["sqnr_db"] >= BAR["min_sqnr_db"]}
         profile = ov_profile(by["x86-int8"], x, args.threads)
     result = {
@@ -110,7 +157,9 @@ def main() -> None:
                  "load_avg_1m": os.getloadavg()[0], "python": platform.python_version()},
         "tools": tool_versions(), "rows": rows, "x86_int8_profile": profile,
         "command": f"python bench/sam_quant.py --bundles {' '.join(args.bundles)} --runs {args.runs} "
-                   f"--threads {args.threads}",
+                   f"--threads {args.threads} --baselines {' '.join(args.baselines)}"
+                   + (f" --weights {args.weights}" if args.weights else "")
+                   + (f" --official-src {args.official_src}" if args.official_src else ""),
     }
     lines = ["| encoder | engine | median ms | min | max | × eager | × onnx-fp32 | SQNR dB | task mask IoU |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|"]

@@ -51,6 +51,7 @@ QUANTIZE: dict[str, Any] = {
         "size": int,  # how many calibration images are used
         "min_images": int,
         "prompts_per_image": int,  # SAM decoder: sampled prompts per image
+        "texts": int,  # CLIP text tower: captions (templates × subjects, batch 1 each)
         "seed": int,
     },
     "keep_float": {"op_types": list, "nodes": list},  # nodes: regular expressions on node names

@@ -1,7 +1,8 @@
 """`edgevfm bench MODEL --all-targets`: export to every preset registered (skipping those this host
 cannot build, with the reason), check each export, and report one status per preset:
-✅ exported and passed · ❎ exported, parity failed · ❌ export failed (reason) · ⏭ skipped (reason).
-One preset's failure never stops the others."""
+✅ exported and passed · ❎ exported, parity failed · ☑ exported, parity not verifiable on this host
+(the engine cannot run here, e.g. Core ML off macOS; the export's labelled host estimate is shown) ·
+❌ export failed (reason) · ⏭ skipped (reason). One preset's failure never stops the others."""
 from __future__ import annotations
 
 import json
@@ -13,12 +14,15 @@ from pathlib import Path
 @dataclass
 class Outcome:
     preset: str
-    status: str  # passed | parity-failed | export-failed | skipped
+    status: str  # passed | parity-failed | not-verifiable | export-failed | skipped
     reason: str = ""
     bundle: str | None = None
     export_seconds: float | None = None
     check: dict = field(default_factory=dict)  # the fresh check's parity summary
     reused: bool = False  # an existing bundle was kept (--reuse)
+    estimate: dict = field(default_factory=dict)  # not-verifiable: the manifest's parity.host_estimate
+    engine: str | None = None  # the engine that checks and times it here, where not the bundle's own
+    size_bytes: int | None = None
 
     def to_json(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if v not in (None, "", {}, False)}
@@ -65,7 +69,7 @@ def export_all(model: str, *, out_dir: Path, variant: str | None = None, weights
     from ..export.pipeline import default_bundle_name, export
     from ..models import get_model
     from ..recipes import load_recipe, recipe_hash
-    from ..targets import PRESETS
+    from ..targets import PRESETS, TARGETS
 
     export_fn = export_fn or export
     check_fn = check_fn or _check
@@ -97,8 +101,15 @@ def export_all(model: str, *, out_dir: Path, variant: str | None = None, weights
             emit(f"❌ {preset.name}: export failed: {one_line(exc)}")
             continue
         seconds = round(time.perf_counter() - t0, 1)
+        tgt = TARGETS.get(preset.target)
+        if tgt.parity_engine() is None:  # exported, but its engine cannot run here: nothing to check or time
+            o = not_verifiable(preset.name, tgt, path, None if reused else seconds, reused)
+            outcomes.append(o)
+            emit(f"☑  {preset.name}: {'reused' if reused else f'exported in {seconds:.0f}s'}; {o.reason}")
+            continue
+        here = tgt.parity_engine() if tgt.parity_engine() != tgt.engine else None  # jetson-* without TensorRT: ORT
         try:
-            report = check_fn(path)
+            report = check_fn(path, engine=here)
         except Exception as exc:  # noqa: BLE001
             outcomes.append(Outcome(preset.name, "parity-failed", f"check failed: {one_line(exc)}", str(path), seconds))
             emit(f"❎ {preset.name}: check failed: {one_line(exc)}")
@@ -106,23 +117,45 @@ def export_all(model: str, *, out_dir: Path, variant: str | None = None, weights
         summary = parity_summary(report.to_json())
         status = "passed" if report.passed else "parity-failed"
         outcomes.append(Outcome(preset.name, status, "; ".join(report.failed)[:300], str(path),
-                                None if reused else seconds, summary, reused))
+                                None if reused else seconds, summary, reused, engine=here))
         done = "reused" if reused else f"exported in {seconds:.0f}s"
         emit(f"{'✅' if report.passed else '❎'} {preset.name}: {done}, parity "
              f"{'passed' if report.passed else 'FAILED: ' + '; '.join(report.failed)[:200]}")
     return outcomes
 
 
-def _check(path: Path):
+def not_verifiable(preset: str, tgt, path: Path, seconds, reused: bool) -> Outcome:
+    """The row of a bundle whose engine cannot run on this host, with its recorded host estimate."""
+    try:
+        m = json.loads((path / "manifest.json").read_text())
+    except (OSError, ValueError):
+        m = {}
+    est = m.get("parity", {}).get("host_estimate") or {}
+    reason = "not verifiable here"
+    if est.get("components"):
+        from edgevfm_runtime.bench.contenders import parity_summary
+
+        s = parity_summary(est)
+        parts = ([f"{s['min_sqnr_db']:.1f} dB"] if s["min_sqnr_db"] is not None else [])
+        parts += [f"{k} {v:.4f}" for k, v in s["task"].items()]
+        reason += "; MIL-interpreter estimate " + ", ".join(parts)
+    reason += f" ({tgt.verification or 'engine unavailable'})"
+    size = sum(int(c.get("bytes", 0)) for c in m.get("components", {}).values()) or None
+    return Outcome(preset, "not-verifiable", reason, str(path), seconds, reused=reused, estimate=est, size_bytes=size)
+
+
+def _check(path: Path, engine: str | None = None):
     from edgevfm_runtime import open as open_bundle
     from edgevfm_runtime.check import run_check
 
-    return run_check(open_bundle(path))
+    return run_check(open_bundle(path), **({"engine": engine} if engine else {}))
 
 
 def attach(result: dict, outcomes: list[Outcome], model: str) -> dict:
     """Status per row in the bench result: the bundles' from their outcome; presets that were
     skipped or failed to export become rows without latency."""
+    from edgevfm_runtime.bench.contenders import parity_summary
+
     by_name = {o.preset: o for o in outcomes}
     for g in result["groups"]:
         if g["model"] != model:
@@ -135,7 +168,10 @@ def attach(result: dict, outcomes: list[Outcome], model: str) -> dict:
                     row["reason"] = o.reason
         benched = {r["name"] for r in g["rows"]}
         g["rows"] += [{"name": o.preset, "status": o.status, "reason": o.reason, "kind": "bundle",
-                       "export_seconds": o.export_seconds} for o in outcomes if o.preset not in benched]
+                       "export_seconds": o.export_seconds,
+                       **({"size_bytes": o.size_bytes} if o.size_bytes else {}),
+                       **({"host_estimate": parity_summary(o.estimate)} if o.estimate.get("components") else {})}
+                      for o in outcomes if o.preset not in benched]
         g["targets"] = [o.to_json() for o in outcomes]
     return result
 

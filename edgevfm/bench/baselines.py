@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import warnings
 from pathlib import Path
 from typing import Callable
@@ -35,20 +36,34 @@ def plain_export(component, path: Path) -> str:
 
     args = dict(input_names=component.input_names, output_names=component.output_names,
                 dynamic_axes=component.dynamic_axes or None)
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), torch.no_grad():
-        warnings.simplefilter("ignore")
-        try:
-            torch.onnx.export(component.module, component.example_args, str(path), **args)
-            return "torch.onnx.export (default: dynamo)"
-        except Exception as exc:  # noqa: BLE001 - any exporter failure means: try the other one
-            reason = f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
-        torch.onnx.export(component.module, component.example_args, str(path), dynamo=False, **args)
-    return f"torch.onnx.export(dynamo=False) (the default failed: {reason})"
+    quiet = logging.getLogger("torch.onnx")  # "torchvision is not installed. Skipping …" per export
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), torch.no_grad():
+            warnings.simplefilter("ignore")
+            try:
+                torch.onnx.export(component.module, component.example_args, str(path), **args)
+                return "torch.onnx.export (default: dynamo)"
+            except Exception as exc:  # noqa: BLE001 - any exporter failure means: try the other one
+                reason = f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
+            torch.onnx.export(component.module, component.example_args, str(path), dynamo=False, **args)
+        return f"torch.onnx.export(dynamo=False) (the default failed: {reason})"
+    finally:
+        quiet.setLevel(level)
 
 
-@register_baseline("plain-onnx-fp32")
-def plain_onnx(bundle: str, workdir: Path, weights: str | None = None) -> ContenderSpec:
+_PLAIN: dict[tuple, tuple] = {}  # (bundle, workdir, weights) -> files, exporters: one export per process
+
+
+def _plain_files(bundle: str, workdir: Path, weights: str | None):
+    """The bundle's torch modules, each exported the plain way into ``workdir``: (bundle, files, exporters)."""
     from edgevfm_runtime import open as open_bundle
+
+    key = (str(Path(bundle).resolve()), str(Path(workdir).resolve()), weights)
+    if key in _PLAIN:
+        files, exporters = _PLAIN[key]
+        return open_bundle(bundle), dict(files), dict(exporters)
 
     from ..check.torch_model import load_torch_model
 
@@ -61,8 +76,70 @@ def plain_onnx(bundle: str, workdir: Path, weights: str | None = None) -> Conten
         path = out / f"{comp.name}.onnx"
         exporters[comp.name] = plain_export(comp, path)
         files[comp.name] = str(path)
-    return ContenderSpec("plain onnx export fp32", str(bundle), kind="onnx-files",
+    _PLAIN[key] = (dict(files), dict(exporters))
+    return b, files, exporters
+
+
+@register_baseline("plain-onnx-fp32")
+def plain_onnx(bundle: str, workdir: Path, weights: str | None = None) -> ContenderSpec:
+    _, files, exporters = _plain_files(bundle, workdir, weights)
+    return ContenderSpec("plain onnx export fp32", str(bundle), kind="model-files",
                          options={"files": files, "label": "plain torch.onnx.export", "exporter": exporters})
+
+
+@register_baseline("plain-openvino-default")
+def plain_openvino(bundle: str, workdir: Path, weights: str | None = None) -> ContenderSpec:
+    """The plain export compiled by OpenVINO with its defaults (bf16 on AVX-512 BF16/AMX CPUs)."""
+    _, files, exporters = _plain_files(bundle, workdir, weights)
+    return ContenderSpec("plain openvino default", str(bundle), kind="model-files",
+                         options={"files": files, "engine": "openvino", "precision": "openvino default",
+                                  "engine_options": {"INFERENCE_PRECISION_HINT": None},
+                                  "label": "plain export + OpenVINO defaults", "exporter": exporters})
+
+
+PLAIN_NNCF_PHOTOS = 3  # what a savvy user's first try uses: a handful of photos, the NNCF defaults otherwise
+
+
+def savvy_nncf_int8(onnx_path, xml_path: Path, inputs: list) -> Path | None:
+    """NNCF INT8 as its docs show it (transformer preset, defaults otherwise) on an ONNX file with one
+    image input, calibrated on ``inputs`` (model-ready tensors). None: not an image tower (left as is)."""
+    import nncf
+    import openvino as ov
+
+    model = ov.convert_model(str(onnx_path))
+    inp = model.inputs[0]
+    if len(model.inputs) != 1 or inp.get_partial_shape().rank.get_length() != 4:
+        return None
+    data = [{inp.get_any_name(): x} for x in inputs]
+    q = nncf.quantize(model, nncf.Dataset(data), subset_size=len(data), model_type=nncf.ModelType.TRANSFORMER)
+    ov.save_model(q, str(xml_path))
+    return Path(xml_path)
+
+
+@register_baseline("plain-nncf-int8")
+def plain_nncf(bundle: str, workdir: Path, weights: str | None = None) -> ContenderSpec:
+    """A savvy user's INT8 today: the plain export, OpenVINO + NNCF post-training quantization with the
+    transformer preset on a few photos (image-input components; the others stay FP32), OpenVINO defaults."""
+    from edgevfm_runtime.preprocess import preprocess
+
+    from ..quantize.calibration import default_set
+
+    b, files, exporters = _plain_files(bundle, workdir, weights)
+    parity_images = b.manifest["provenance"].get("recipe", {}).get("parity", {}).get("images", [])
+    photos = default_set(eval_specs=parity_images, minimum=1, limit=PLAIN_NNCF_PHOTOS)
+    out = Path(workdir) / f"plain-nncf-{b.root.name}"
+    out.mkdir(parents=True, exist_ok=True)
+    quantized, inputs = [], [preprocess(rgb, b.preprocess) for rgb in photos.images]
+    for name, path in list(files.items()):
+        xml = savvy_nncf_int8(path, out / f"{name}.xml", inputs)
+        if xml:
+            files[name] = str(xml)
+            quantized.append(name)
+    return ContenderSpec("plain nncf int8", str(bundle), kind="model-files",
+                         options={"files": files, "engine": "openvino", "precision": f"int8 ({', '.join(quantized)})",
+                                  "engine_options": {"INFERENCE_PRECISION_HINT": None},
+                                  "label": f"plain export + NNCF INT8 (transformer, {len(photos.images)} photos)",
+                                  "calibration": photos.names, "exporter": exporters})
 
 
 def baseline_specs(bundle: str, names, workdir: Path, *, weights: str | None = None, emit=print) -> list[ContenderSpec]:

@@ -22,7 +22,7 @@ def run_entry(entry: dict, *, work_dir: Path, reuse: bool = False, emit=print, o
     if not bundles:
         raise RuntimeError(f"{entry['model']}: no preset exported; nothing to bench")
     specs = baseline_specs(bundles[0].bundle, entry.get("baselines", []), work_dir / "baselines", emit=emit)
-    specs += [ContenderSpec(o.preset, o.bundle) for o in bundles]
+    specs += [ContenderSpec(o.preset, o.bundle, options={"engine": o.engine} if o.engine else {}) for o in bundles]
     result = run_bench(specs, runs=entry["runs"], warmup=entry["warmup"], threads=entry.get("threads"),
                        memory=entry.get("memory", True), probe_imports=PROBE_IMPORTS, emit=emit, on_round=on_round,
                        command=command)

@@ -91,5 +91,6 @@ def _run(args, work: Path, emit, on_round) -> dict:
     if baselines:
         specs = baseline_specs(args.bundles[0], baselines, work / "baselines", weights=args.weights, emit=emit) + specs
     return run_bench(specs, runs=args.runs, warmup=args.warmup, threads=args.threads, baseline=args.baseline,
+                     cool_down_ms=args.cool_down_ms,
                      memory=not args.no_memory, probe_imports=PROBE_IMPORTS, emit=emit, on_round=on_round,
                      command=command)

@@ -9,6 +9,10 @@ def print_report(report, console) -> None:
     from rich.table import Table
 
     header, body, ok = rows(report)
+    if not body and report.engine.endswith("not run on this host"):
+        console.print(f"parity: {escape(report.engine)}")
+        console.print("[bold yellow]NOT VERIFIED: " + escape("; ".join(report.failed)))
+        return
     table = Table(title=f"parity vs {escape(report.reference)}  ({escape(report.engine)})")
     for col in header:
         table.add_column(col, justify="left" if col in ("component", "output", "status") else "right")
@@ -23,3 +27,16 @@ def print_report(report, console) -> None:
     else:
         verdict = "[bold green]PASSED" if report.passed else "[bold red]FAILED: " + escape("; ".join(report.failed))
     console.print(verdict)
+
+
+def estimate_line(estimate: dict) -> str:
+    """One line for a manifest's ``parity.host_estimate`` (worst SQNR per component, task metrics)."""
+    if estimate.get("error"):
+        return f"host estimate: none ({estimate['error']})"
+    parts = []
+    for comp, outs in estimate.get("components", {}).items():
+        sq = [float(m["sqnr_db"]) for m in outs.values() if "sqnr_db" in m]
+        if sq:
+            parts.append(f"{comp} {min(sq):.1f} dB")
+    parts += [f"{k} {float(v):.4f}" for k, v in estimate.get("task", {}).items()]
+    return f"host estimate ({estimate.get('engine', '?').split(';')[0]}; not engine parity): " + ", ".join(parts)

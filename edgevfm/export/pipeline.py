@@ -18,7 +18,7 @@ from edgevfm_runtime.manifest import GOLDEN_NAME
 from .. import weights as W
 from ..images import load_images
 from ..models import get_model
-from ..recipes import component_precision, load_recipe
+from ..recipes import component_precision, component_quantize, load_recipe
 from ..targets import PRESETS, TARGETS, Converted
 from .atomic import atomic_dir
 from .manifest import build_manifest, component_entry, write_manifest
@@ -68,8 +68,9 @@ def export(model: str, *, target: str, variant: str | None = None, weights: str 
     variant = family.check_variant(variant or recipe.get("variant"))
     eval_specs = recipe.get("parity", {}).get("images", ["chelsea"])
     cset = None  # read before the model is built, so a bad --calib folder fails in a second
-    precisions_asked = {preset.precision, *(c.get("precision") for c in recipe.get("components", {}).values())}
-    if any(p and tgt.needs_calibration(p, recipe) for p in precisions_asked):
+    asked = {None: preset.precision, **{n: c.get("precision", preset.precision)
+                                       for n, c in recipe.get("components", {}).items()}}
+    if any(calibrated(tgt, recipe, n, p) for n, p in asked.items()):
         cset = calibration_images(recipe, calib, eval_specs)
     elif calib:
         raise ExportError(f"--calib has no effect on {preset.name}: nothing in its recipe is calibrated")
@@ -88,8 +89,9 @@ def export(model: str, *, target: str, variant: str | None = None, weights: str 
         comps = family.components(torch_model, variant, recipe)
         precisions = {c.name: component_precision(recipe, c.name, preset.precision) for c in comps}
         feeds, calib_info = {}, None
-        if cset and any(tgt.needs_calibration(p, recipe) for p in precisions.values()):
-            feeds, calib_info = calibration_feeds(family, torch_model, recipe, cset, eval_specs, emit)
+        wanted = [n for n, p in precisions.items() if calibrated(tgt, recipe, n, p)]
+        if cset and wanted:
+            feeds, calib_info = calibration_feeds(family, torch_model, recipe, cset, eval_specs, emit, wanted)
         entries = {}
         for comp in comps:
             t = time.perf_counter()
@@ -119,6 +121,10 @@ def export(model: str, *, target: str, variant: str | None = None, weights: str 
         manifest["parity"]["verified_here"] = getattr(tgt, "verification", "") or f"{report.engine} on this host"
         manifest["parity"]["gated"] = parity_gate
         manifest["parity"]["reference"] = "torch fp32 (golden.npz)"
+        if tgt.parity_engine() is None:
+            estimate = host_estimate(tgt, root, emit)
+            if estimate:
+                manifest["parity"]["host_estimate"] = _finite(estimate)
         extras = family.extra_files(root, manifest)
         if extras:
             manifest["extras"] = extras
@@ -141,6 +147,12 @@ def with_sensitivity_target(recipe: dict, target_db: float) -> dict:
     return out
 
 
+def calibrated(tgt, recipe: dict, component: str | None, precision: str) -> bool:
+    """Whether the target calibrates ``component`` (None: the recipe-wide settings) at ``precision``,
+    judged on that component's own quantize settings (a component may override the method)."""
+    return tgt.needs_calibration(precision, {**recipe, "quantize": component_quantize(recipe, component)})
+
+
 def calibration_images(recipe: dict, calib_dir, eval_specs):
     from ..quantize.calibration import calibration_set
 
@@ -149,13 +161,15 @@ def calibration_images(recipe: dict, calib_dir, eval_specs):
                            limit=cal.get("size"))
 
 
-def calibration_feeds(family, torch_model, recipe: dict, cset, eval_specs, emit):
+def calibration_feeds(family, torch_model, recipe: dict, cset, eval_specs, emit, components=None):
+    """The family's feeds for ``components`` (default: all it makes), with a progress bar per image."""
     from rich.progress import Progress
 
     emit(f"calibration: {len(cset.images)} image(s) from {cset.source} (held out from parity: {', '.join(eval_specs)})")
     with Progress(transient=True) as bar:
         task = bar.add_task("calibration feeds", total=len(cset.images))
         feeds = family.calibration_feeds(torch_model, cset.images, recipe, progress=lambda: bar.advance(task))
+    feeds = {k: v for k, v in feeds.items() if components is None or k in components}
     return feeds, {**cset.manifest(), "feeds": {k: len(v) for k, v in feeds.items()}}
 
 
@@ -168,6 +182,17 @@ def measure_parity(tgt, root: Path) -> CheckReport:
     report = CheckReport(reference="golden.npz", engine=f"{tgt.engine}: not run on this host")
     report.task_failures = [f"not verified on this host ({getattr(tgt, 'verification', '') or 'engine unavailable'})"]
     return report
+
+
+def host_estimate(tgt, root: Path, emit) -> dict | None:
+    """Where the target's engine cannot run here, the target's labelled stand-in numerics (e.g. Core
+    ML's saved program in a MIL interpreter); recorded beside the parity, never as a pass. A failure
+    to estimate is recorded, not fatal."""
+    try:
+        return tgt.host_estimate(root, emit=emit)
+    except Exception as exc:  # noqa: BLE001 - an estimate is extra information, the bundle stands without it
+        emit(f"warning: no host estimate: {type(exc).__name__}: {exc}")
+        return {"error": f"{type(exc).__name__}: {exc}"[:300]}
 
 
 def converted_entry(root: Path, conv: Converted) -> dict:

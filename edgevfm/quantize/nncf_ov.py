@@ -22,7 +22,6 @@ def float_layers(model) -> list[str]:
 def nncf_quantize(model, *, feeds: list[dict], q: dict, emit=print):
     import nncf
 
-    cal = q.get("calibration", {})
     keep = q.get("keep_float", {})
     # Recipe patterns are searched anywhere in the name (as for ORT); NNCF's own patterns are anchored.
     base = matching_nodes([(op.get_friendly_name(), op.get_type_name()) for op in model.get_ordered_ops()],
@@ -30,7 +29,9 @@ def nncf_quantize(model, *, feeds: list[dict], q: dict, emit=print):
     model_type = {"transformer": nncf.ModelType.TRANSFORMER, "default": None}[q.get("model_type", "transformer")]
     preset = {"mixed": nncf.QuantizationPreset.MIXED, "performance": nncf.QuantizationPreset.PERFORMANCE}[
         q.get("preset", "mixed")]
-    calib = feeds[: cal["size"]] if cal.get("size") else feeds
+    # Every feed given: calibration.size counts *images* (the pipeline applied it); a component may
+    # get several feeds per image (SAM prompts) or none from images at all (CLIP captions).
+    calib = feeds
     advanced = None
     if "smooth_quant_alpha" in q:
         from nncf.quantization.advanced_parameters import AdvancedQuantizationParameters, AdvancedSmoothQuantParameters
@@ -69,9 +70,14 @@ def _fallback(model, q_model, quantize, feeds, sens: dict, emit):
 
     core = ov.Core()
     config = {"INFERENCE_PRECISION_HINT": "f32"}
+
+    def runner(m):
+        # every output (DINOv2 has CLS + patch tokens), keyed by position: NNCF keeps the graph's output order
+        c = core.compile_model(m, "CPU", config)
+        return lambda feed: dict(enumerate(c(feed).values()))
+
     val = feeds[-int(sens.get("validation_images", 1)):]
-    ref = core.compile_model(model, "CPU", config)
-    reference = [{"out": ref(f)[0]} for f in val]
+    reference = [runner(model)(f) for f in val]
     compute = [op.get_friendly_name() for op in model.get_ordered_ops() if op.get_type_name() in _COMPUTE]
     blocks = group_blocks([n for n in compute if n not in set(float_layers(q_model))], sens.get("blocks", []))
     cache = {(): q_model}
@@ -81,10 +87,6 @@ def _fallback(model, q_model, quantize, feeds, sens: dict, emit):
         if key not in cache:
             cache[key] = quantize(list(excluded))
         return cache[key]
-
-    def runner(m):
-        c = core.compile_model(m, "CPU", config)
-        return lambda feed: {"out": c(feed)[0]}
 
     best, result = fallback_until(
         blocks=blocks, base_excluded=[], build=build, rank=False, progress=emit,

@@ -47,7 +47,7 @@ def quantize_static_qdq(src: Path, dst: Path, *, feeds: list[dict], q: dict, emi
 
     cal = q.get("calibration", {})
     method = cal.get("algorithm", "minmax")
-    calib_feeds = feeds[: cal["size"]] if cal.get("size") else feeds
+    calib_feeds = feeds  # calibration.size counts images, applied by the pipeline (see nncf_ov)
     keep = q.get("keep_float", {})
     with tempfile.TemporaryDirectory(prefix="edgevfm-qdq-") as tmp:
         tmp = Path(tmp)

@@ -66,6 +66,11 @@ class Target:
         """The runtime engine that measures parity on this host (None: not verifiable here)."""
         return self.engine
 
+    def host_estimate(self, root: Path, emit=print) -> dict | None:
+        """Where ``parity_engine()`` is None: a labelled stand-in measurement of the bundle at ``root``
+        (recorded as the manifest's ``parity.host_estimate``, never as parity), or None."""
+        return None
+
     def convert(self, component: Component, out_dir: Path, *, recipe: dict, precision: str = "fp32",
                 calib: list[dict] | None = None, emit=print) -> Converted:
         """Write the component's model file(s) into ``out_dir`` at ``precision`` (calibrating on

@@ -4,6 +4,7 @@ from __future__ import annotations
 import tempfile
 import warnings
 from pathlib import Path
+from typing import Sequence
 
 import torch
 
@@ -23,23 +24,47 @@ def method_for(q: dict, precision: str) -> str:
     return method if method in METHODS[precision] else DEFAULT_METHOD[precision]
 
 
-def export_onnx(component: Component, path: Path, *, opset: int = 17) -> None:
-    """TorchScript-based export (``dynamo=False``): what the official SAM scripts target, and it
-    constant-folds the attention-bias gathers and BatchNorms of TinyViT."""
+def export_module(module: torch.nn.Module, example_args: tuple, path: str | Path, *, input_names: Sequence[str],
+                  output_names: Sequence[str], dynamic_axes: dict | None = None, opset: int = 17) -> Path:
+    """The toolkit's single ``torch.onnx.export`` call (the bench's plain baseline aside): the TorchScript
+    exporter (``dynamo=False``, what the official SAM scripts target; MODELS.md 5.1) with constant
+    folding, in eval mode, so TinyViT's BatchNorms fold into its Convs and its attention-bias gathers
+    into constants.
+
+    For DINOv2 and CLIP, ONNX Runtime (ORT_ENABLE_ALL) turns this graph into the same kernels as a
+    dynamo export of the same module (Gemm/MatMul, FusedMatMul, LayerNormalization, BiasGelu/Gelu/
+    QuickGelu, Softmax); TorchScript only leaves extra scalar Shape/Gather/Concat nodes on the dynamic
+    batch, which cost nothing measurable. No contrib ops: OpenVINO and TensorRT start from this file too.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    module = module.eval()
     with warnings.catch_warnings(), torch.no_grad():
-        warnings.simplefilter("ignore")  # tracer warnings about Python-constant shapes are expected
+        # Expected noise: tracer warnings about Python-constant shapes (fixed-resolution graphs on
+        # purpose), torch's "legacy TorchScript-based exporter" deprecation notice, and "Constant
+        # folding - Only steps=1" for F.pad's step -1 Slice (ONNX Runtime folds it at load).
+        warnings.simplefilter("ignore")
         torch.onnx.export(
-            component.module, component.example_args, str(path),
-            input_names=component.input_names, output_names=component.output_names,
-            dynamic_axes=component.dynamic_axes or None, opset_version=opset,
+            module, tuple(example_args), str(path),
+            input_names=list(input_names), output_names=list(output_names),
+            dynamic_axes=dynamic_axes or None, opset_version=opset,
             do_constant_folding=True, dynamo=False,
         )
+    return path
+
+
+def export_onnx(component: Component, path: str | Path, *, opset: int = 17) -> Path:
+    """``component`` as a checked ONNX file with its declared static dims written in (every target
+    that goes through ONNX starts here)."""
+    path = export_module(component.module, component.example_args, path, input_names=component.input_names,
+                         output_names=component.output_names, dynamic_axes=component.dynamic_axes, opset=opset)
     import onnx
 
     model = onnx.load(str(path))
     _stamp_static_dims(model, component)
     onnx.save(model, str(path))
     onnx.checker.check_model(str(path), full_check=True)
+    return path
 
 
 def _stamp_static_dims(model, component: Component) -> None:

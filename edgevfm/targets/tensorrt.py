@@ -6,7 +6,8 @@ device by the runtime (``edgevfm-rt build``), because engines are tied to a Tens
   pinned to FP32.
 * fp16: the ONNX graph itself is FP16 with LayerNorm/Softmax/Erf kept FP32 (built strongly typed).
 * SAM's decoder is the static twin (low-res masks + IoU; 1..16 points as an optimization profile):
-  TensorRT cannot take ``orig_im_size`` as a float shape input (SAM_TensorRT#6).
+  TensorRT cannot take ``orig_im_size`` as a float shape input (SAM_TensorRT#6). CLIP's towers keep
+  their batch dim (profile 1..32), so a batch of captions runs as one engine call.
 
 Verified here: the exact graph, in ONNX Runtime (parity) plus structural Q/DQ checks. Not yet
 verified: the TensorRT engine itself on hardware (``scripts/gpu_checks.sh`` does that)."""
@@ -27,6 +28,9 @@ from .trt_quant import quantize_qdq_trt
 
 # What TensorRT needs from ort-static: symmetric INT8 everywhere (TensorRT ignores zero points).
 TRT_INT8 = {"activation_type": "int8", "weight_type": "int8", "symmetric_activations": True, "per_channel": True}
+# Symbolic dims TensorRT keeps dynamic, each with an optimization profile (min, max; opt = the
+# example's size): SAM's prompt points, and the CLIP towers' batch (text embeddings are made in batches).
+DYNAMIC_DIMS: dict[str, tuple[int, int]] = {**RANGES, "batch": (1, 32)}
 FP32_OPS = ("LayerNormalization", "ReduceMean", "Pow", "Sqrt", "Softmax", "Erf")
 VERIFICATION = ("Q/DQ graph + its ONNX Runtime parity verified here; "
                 "the TensorRT engine path is not yet verified on hardware")
@@ -46,8 +50,8 @@ def profiles(comp: Component) -> dict[str, dict[str, list[int]]]:
     out = {}
     for t, a in zip(comp.inputs, comp.example_args):
         if any(isinstance(d, str) for d in t.shape):
-            lo = [RANGES[d][0] if isinstance(d, str) else d for d in t.shape]
-            hi = [RANGES[d][1] if isinstance(d, str) else d for d in t.shape]
+            lo = [DYNAMIC_DIMS[d][0] if isinstance(d, str) else d for d in t.shape]
+            hi = [DYNAMIC_DIMS[d][1] if isinstance(d, str) else d for d in t.shape]
             out[t.name] = {"min": lo, "opt": list(a.shape), "max": hi}
     return out
 
@@ -100,7 +104,7 @@ class TensorRtTarget(Target):
     def convert(self, component: Component, out_dir: Path, *, recipe: dict, precision: str = "fp32",
                 calib: list[dict] | None = None, emit=print) -> Converted:
         twin, host = static_twin(component)
-        comp = fix_dims(twin)
+        comp = fix_dims(twin, keep=tuple(DYNAMIC_DIMS))
         name = f"{comp.name}.onnx"
         q = component_quantize(recipe, comp.name)
         info = None

@@ -139,6 +139,13 @@ class LiteRtTarget(Target):
                 if method in CALIBRATED and not calib:
                     raise ValueError(f"{method} needs calibration feeds for {comp.name} "
                                      "(this model provides none yet: use quantize.method=litert-dynamic)")
+                ints = [t.name for t in comp.inputs if not t.dtype.startswith("float")]
+                if method in CALIBRATED and ints:
+                    # ai-edge-quantizer 0.10 killed the process (SIGABRT, no exception) calibrating CLIP's
+                    # text tower (int32 ids → Gather, Equal/ReduceMax pooling); refuse instead of crashing.
+                    raise Unsupported(f"unsupported: {method} on {comp.name}, whose input(s) {ints} are integer "
+                                      "(ai-edge-quantizer aborted calibrating such a tower); set "
+                                      f"components.{comp.name}.quantize.method=litert-dynamic")
                 feeds = [{k: f[k] for k in comp.input_names} for f in calib or []]
                 info = LITERT_METHODS.get(method)(fp32, out_dir / name, feeds=feeds, q=q, emit=emit)
                 if method in CALIBRATED:

@@ -61,8 +61,7 @@ def static_int8(src: Path, dst: Path, *, feeds, q: dict, emit=print) -> dict:
     for op in _ops(q):
         qz.add_static_config(regex=".*", operation_name=op, activation_num_bits=8, weight_num_bits=8,
                              algorithm_key=AlgorithmName.MIN_MAX_UNIFORM_QUANT)
-    size = q.get("calibration", {}).get("size")
-    used = feeds[:size] if size else feeds
+    used = feeds  # calibration.size counts images, applied by the pipeline (see quantize/nncf_ov)
     emit(f"  full-integer INT8: calibrating on {len(used)} feed(s) …")
     import numpy as np
 

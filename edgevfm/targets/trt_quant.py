@@ -20,7 +20,7 @@ def quantize_qdq_trt(src: Path, dst: Path, *, feeds: list[dict], q: dict, emit=p
 
     cal = q.get("calibration", {})
     algorithm = cal.get("algorithm", "minmax")
-    used = feeds[: cal["size"]] if cal.get("size") else feeds
+    used = feeds  # calibration.size counts images, applied by the pipeline (see quantize/nncf_ov)
     op_types = list(q.get("op_types") or OP_TYPES)
     keep = q.get("keep_float", {})
     with tempfile.TemporaryDirectory(prefix="edgevfm-trtq-") as tmp:

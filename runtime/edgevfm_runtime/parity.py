@@ -10,11 +10,15 @@ EXPLAIN = {
     "sqnr_db": "signal-to-quantisation-noise ratio, 10·log10(Σref² / Σ(ref−out)²); higher is better",
     "mask_iou": "SAM: worst intersection-over-union of thresholded masks over the prompt set",
     "top1_agreement": "CLIP: share of images whose zero-shot top-1 label matches the reference",
+    "embed_cosine": "CLIP: worst cosine of any one image or text embedding with its reference",
+    "cls_cosine": "DINOv2: worst cosine of the CLS embedding with its reference, over the images",
+    "patch_cosine": "DINOv2: mean cosine of the patch features with their reference, token by token (worst image)",
 }
 
 # For each metric: does a larger value mean better parity?
 HIGHER_IS_BETTER = {"max_abs": False, "mean_abs": False, "cosine": True, "sqnr_db": True,
-                    "mask_iou": True, "top1_agreement": True}
+                    "mask_iou": True, "top1_agreement": True, "embed_cosine": True, "cls_cosine": True,
+                    "patch_cosine": True}
 
 
 def tensor_metrics(ref: np.ndarray, out: np.ndarray) -> dict[str, float]:

@@ -57,6 +57,42 @@ def sam_end_to_end_mask_iou(ctx: TaskContext) -> dict:
     return {"mask_iou": worst}
 
 
+def _row_cosine(ref: np.ndarray, got: np.ndarray) -> np.ndarray:
+    """Cosine per vector along the last axis (one per token / embedding row)."""
+    ref = np.asarray(ref, np.float64).reshape(-1, ref.shape[-1])
+    got = np.asarray(got, np.float64).reshape(-1, got.shape[-1])
+    denom = np.linalg.norm(ref, axis=1) * np.linalg.norm(got, axis=1)
+    return np.sum(ref * got, axis=1) / np.maximum(denom, 1e-30)
+
+
+def _worst_row_cosine(ctx: TaskContext, comp: str, output: str, reduce=np.min) -> float | None:
+    """Worst case (over the component's cases) of ``reduce`` over the per-row cosines of ``output``."""
+    vals = [float(reduce(_row_cosine(io["out"][output], ctx.outputs[(comp, case)][output])))
+            for case, io in ctx.cases.get(comp, {}).items()
+            if output in io["out"] and (comp, case) in ctx.outputs]
+    return min(vals) if vals else None
+
+
+@register_task_metric("dinov2")
+def dinov2_feature_cosine(ctx: TaskContext) -> dict:
+    """What DINOv2 users consume: the CLS embedding (retrieval, linear probes) and the patch features
+    (dense tasks) token by token: every token weighs the same, whereas a flattened cosine is dominated
+    by the few high-norm tokens ViTs produce. Worst image; patches: mean cosine over tokens."""
+    if "encoder" not in ctx.sessions:
+        return {}
+    out = {"cls_cosine": _worst_row_cosine(ctx, "encoder", "cls_token"),
+           "patch_cosine": _worst_row_cosine(ctx, "encoder", "patch_tokens", reduce=np.mean)}
+    return {k: v for k, v in out.items() if v is not None}
+
+
+@register_task_metric("clip")
+def clip_embedding_cosine(ctx: TaskContext) -> dict:
+    """Worst cosine of any single image or text embedding with its reference (each row alone)."""
+    vals = [v for v in (_worst_row_cosine(ctx, "encoder", "image_embeds"), _worst_row_cosine(ctx, "text", "text_embeds"))
+            if v is not None]
+    return {"embed_cosine": min(vals)} if vals else {}
+
+
 def _top1(img: np.ndarray, txt: np.ndarray) -> np.ndarray:
     img = img / np.linalg.norm(img, axis=-1, keepdims=True)
     txt = txt / np.linalg.norm(txt, axis=-1, keepdims=True)

@@ -70,3 +70,89 @@ def test_status_per_preset(fake_presets, small_dino, small_dino_perturbed, tmp_p
     assert marks == {"fake-good": "✅", "fake-drift": "❎", "fake-broken": "❌", "fake-missing": "⏭", "onnx-fp32": "⏭"}
     assert "converter exploded" in row_cells(result["groups"][0], rows["fake-broken"])[5]
     assert at.one_line(ValueError("")) == "ValueError: "
+
+
+class _NoParityHere(Target):
+    """Exports fine, but its engine cannot run on this host (like Core ML off macOS)."""
+    name = "fake-no-parity-engine"
+    engine = "onnxruntime"
+    precisions = ("fp16",)
+    verification = "fake engine needs another OS"
+
+    def parity_engine(self):
+        return None
+
+
+def test_not_verifiable_is_its_own_status(small_dino, tmp_path, monkeypatch):
+    import json
+
+    monkeypatch.setitem(TARGETS._items, "fake-no-parity-engine", _NoParityHere())
+    monkeypatch.setitem(PRESETS._items, "fake-ios", Preset("fake-ios", "fake-no-parity-engine", "fp16", "test"))
+    monkeypatch.setattr("edgevfm.recipes.load_recipe", lambda *a, **k: {"variant": "vits14"})
+    (tmp_path / "recipes" / "dinov2").mkdir(parents=True)
+    (tmp_path / "recipes" / "dinov2" / "fake-ios.yaml").write_text("target: x\n")
+    monkeypatch.setenv("EDGEVFM_RECIPES", str(tmp_path / "recipes"))
+
+    def fake_export(model, *, target, output, **kw):
+        shutil.copytree(small_dino, output)
+        m = json.loads((output / "manifest.json").read_text())
+        m["parity"]["host_estimate"] = {"components": {"encoder": {"cls_token": {"sqnr_db": 41.25}}},
+                                        "task": {}, "what": "stand-in"}
+        (output / "manifest.json").write_text(json.dumps(m))
+
+    def no_check(path, **kw):
+        raise AssertionError("a bundle whose engine cannot run here is not checked")
+
+    [o] = export_all("dinov2", out_dir=tmp_path / "out", weights="random:0", presets=["fake-ios"],
+                     emit=lambda s: None, export_fn=fake_export, check_fn=no_check)
+    assert o.status == "not-verifiable" and o.bundle and not o.check  # not timed either (runner needs .check)
+    assert o.reason.startswith("not verifiable here; MIL-interpreter estimate 41.2 dB")
+    assert "fake engine needs another OS" in o.reason and o.size_bytes > 0
+    result = {"settings": {"runs": 1, "warmup": 0, "threads": None}, "host": {},
+              "groups": [{"model": "dinov2", "variant": "vits14", "headline": "features", "baseline": "x", "rows": []}]}
+    attach(result, [o], "dinov2")
+    [row] = result["groups"][0]["rows"]
+    cells = row_cells(result["groups"][0], row)
+    assert cells[0] == "☑" and cells[4] == f"{o.size_bytes / 1e6:.1f}" and "41.2 dB" in cells[5]
+    assert row["host_estimate"]["min_sqnr_db"] == 41.25
+
+
+class _ParityInOrt(Target):
+    """Like jetson-* on a host without TensorRT: the bundle's engine is TensorRT, its graph runs in ORT here."""
+    name = "fake-trt"
+    engine = "tensorrt"
+    precisions = ("fp16",)
+
+    def parity_engine(self):
+        return "onnxruntime"
+
+
+def test_checked_and_timed_in_the_parity_engine(small_dino, tmp_path, monkeypatch):
+    import importlib.util
+    import json
+
+    from edgevfm_runtime.bench import ContenderSpec
+    from edgevfm_runtime.bench.contenders import open_contender
+    from edgevfm_runtime.errors import EngineUnavailable
+
+    monkeypatch.setitem(TARGETS._items, "fake-trt", _ParityInOrt())
+    monkeypatch.setitem(PRESETS._items, "fake-jetson", Preset("fake-jetson", "fake-trt", "fp16", "test"))
+    monkeypatch.setattr("edgevfm.recipes.load_recipe", lambda *a, **k: {"variant": "vits14"})
+    (tmp_path / "recipes" / "dinov2").mkdir(parents=True)
+    (tmp_path / "recipes" / "dinov2" / "fake-jetson.yaml").write_text("target: x\n")
+    monkeypatch.setenv("EDGEVFM_RECIPES", str(tmp_path / "recipes"))
+
+    def fake_export(model, *, target, output, **kw):
+        shutil.copytree(small_dino, output)
+        m = json.loads((output / "manifest.json").read_text())
+        m["target"]["engine"] = "tensorrt"
+        (output / "manifest.json").write_text(json.dumps(m))
+
+    [o] = export_all("dinov2", out_dir=tmp_path / "out", weights="random:0", presets=["fake-jetson"],
+                     emit=lambda s: None, export_fn=fake_export)
+    assert o.status == "passed" and o.engine == "onnxruntime"  # the default check ran it in ORT
+    if importlib.util.find_spec("tensorrt") is None:  # CPU hosts: the bundle's own engine cannot open it
+        with pytest.raises(EngineUnavailable):
+            open_contender(ContenderSpec("own", o.bundle)).source.session("encoder")
+    here = open_contender(ContenderSpec("here", o.bundle, options={"engine": o.engine}))
+    assert here.info["engine_here"] == "onnxruntime" and "onnxruntime" in here.source.session("encoder").engine

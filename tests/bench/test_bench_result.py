@@ -60,6 +60,49 @@ def test_toolkit_bench_with_baselines(small_dino, tmp_path, capsys):
     torch_row, plain, bundle = rows
     assert torch_row["kind"] == "pytorch" and "torch" in torch_row["engine"]
     assert torch_row["parity"]["min_sqnr_db"] == "inf" or torch_row["parity"]["min_sqnr_db"] > 100  # it is the reference
-    assert plain["kind"] == "onnx-files" and plain["parity"]["passed"] and "torch.onnx.export" in plain["exporter"]["encoder"]
+    assert plain["kind"] == "model-files" and plain["parity"]["passed"] and "torch.onnx.export" in plain["exporter"]["encoder"]
     assert bundle["speedup"]["features"]["vs"] == "pytorch eager fp32"
     assert "pytorch eager fp32" in capsys.readouterr().out
+
+
+def test_savvy_user_openvino_baselines(small_dino, tmp_path):
+    """OpenVINO with its defaults and NNCF INT8 on a few photos, both on the plain export: the rows a
+    savvy user would build, side by side with the bundle."""
+    import pytest
+
+    pytest.importorskip("nncf")
+    from edgevfm.cli.main import main
+
+    out = tmp_path / "b.json"
+    assert main(["bench", str(small_dino), "--runs", "2", "--warmup", "0", "--threads", "1", "--no-memory",
+                 "--baselines", "plain-openvino-default,plain-nncf-int8", "--json", str(out)]) == 0
+    rows = {r["name"]: r for r in json.loads(out.read_text())["groups"][0]["rows"]}
+    ov_default, nncf_int8 = rows["plain openvino default"], rows["plain nncf int8"]
+    assert ov_default["engine"].startswith("openvino") and ov_default["kind"] == "model-files"
+    assert nncf_int8["precision"] == "int8 (encoder)" and len(nncf_int8["calibration"]) == 3
+    assert "coffee" not in nncf_int8["calibration"]  # the parity image is never a calibration photo
+    assert nncf_int8["files"]["encoder"] < ov_default["files"]["encoder"] / 2  # int8 weights on disk
+    # INT8 on random weights costs accuracy, but the check measured it (not the manifest's)
+    assert nncf_int8["parity"]["source"] and nncf_int8["parity"]["min_sqnr_db"] < ov_default["parity"]["min_sqnr_db"]
+
+
+def test_compare_runs_uses_the_round_band(tmp_path, capsys):
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("compare_runs", Path(__file__).parents[2] / "bench/compare_runs.py")
+    cmp = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cmp)
+
+    def result(path, ratio, spread):
+        rows = [{"name": "base", "speedup": {"f": {"speedup": 1.0, "ci95": [1.0, 1.0], "band": [1.0, 1.0]}}},
+                {"name": "fast", "speedup": {"f": {"speedup": ratio, "ci95": [ratio - 0.01, ratio + 0.01],
+                                                   "band": [ratio - spread, ratio + spread]}}}]
+        path.write_text(json.dumps({"schema_version": 1, "kind": "edgevfm-bench",
+                                    "groups": [{"model": "m", "headline": "f", "rows": rows}]}))
+        return str(path)
+
+    a = result(tmp_path / "a.json", 2.0, 0.3)
+    assert cmp.main([a, result(tmp_path / "b.json", 2.2, 0.3)]) == 0  # outside the CIs, inside the bands
+    assert "2/2 speed-ups agree within the round-to-round bands (1/2 within the 95% CIs)" in capsys.readouterr().out
+    assert cmp.main([a, result(tmp_path / "c.json", 3.0, 0.3)]) == 1

@@ -1,8 +1,5 @@
-"""Export wrappers for the two CLIP towers (one ONNX graph each)."""
+"""Export wrappers for the two CLIP towers (one ONNX graph each; ``targets.onnx`` exports them)."""
 from __future__ import annotations
-
-import warnings
-from os import PathLike
 
 import torch
 from torch import nn
@@ -58,21 +55,3 @@ class ClipTextExport(nn.Module):
         ids = torch.zeros(batch, self.model.config.text.context_length, dtype=torch.int32)
         ids[:, 0], ids[:, 1] = SOT_TOKEN, EOT_TOKEN
         return (ids,)
-
-
-def export_onnx(wrapper: ClipImageExport | ClipTextExport, path: str | PathLike, *, opset: int = 17) -> None:
-    """TorchScript-based ``torch.onnx.export`` (``dynamo=False``) with a dynamic batch axis."""
-    wrapper = wrapper.eval()
-    with torch.no_grad(), warnings.catch_warnings():
-        # dynamo=False is deliberate (MODELS.md 5.1): silence torch's "legacy exporter" notice.
-        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"torch\.onnx")
-        warnings.filterwarnings("ignore", message=".*legacy TorchScript-based ONNX export.*")
-        torch.onnx.export(
-            wrapper,
-            wrapper.example_inputs(),
-            str(path),
-            opset_version=opset,
-            dynamo=False,
-            do_constant_folding=True,
-            **wrapper.io,
-        )

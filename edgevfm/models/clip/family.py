@@ -82,3 +82,12 @@ class ClipFamily(ModelFamily):
         out[G.key("text", "0", "in", "input_ids")] = ids
         out[G.key("text", "0", "out", "text_embeds")] = txt_comp.module(torch.from_numpy(ids)).numpy()
         return out
+
+    def calibration_feeds(self, model, images: list[np.ndarray], recipe: dict, *, progress=None) -> dict:
+        from .calibration import clip_calibration_feeds
+
+        cal = recipe.get("quantize", {}).get("calibration", {})
+        r = model.config.vision.image_size
+        return clip_calibration_feeds(images, {"kind": "clip", "input_size": [r, r]}, texts=int(cal.get("texts", 64)),
+                                      seed=int(cal.get("seed", 0)), context_length=model.config.text.context_length,
+                                      progress=progress)

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import copy
-import warnings
-from pathlib import Path
 from typing import Sequence
 
 import torch
@@ -89,36 +87,3 @@ class DinoV2Export(nn.Module):
         if self.prenorm:
             outs.append(prenorm)
         return tuple(outs)
-
-
-def export_onnx(
-    model: DinoV2,
-    path: str | Path,
-    *,
-    image_size: tuple[int, int],
-    intermediate_layers: Sequence[int] = (),
-    fold_layerscale: bool = False,
-    opset: int = 17,
-) -> tuple[str, ...]:
-    """Export at a fixed (H, W) with the TorchScript exporter; returns the output names."""
-    wrapper = DinoV2Export(model, intermediate_layers=intermediate_layers, fold_layerscale=fold_layerscale)
-    wrapper.set_export_resolution(*image_size)
-    dummy = torch.zeros(1, 3, *image_size)
-    with warnings.catch_warnings():
-        # Shape checks become constants on purpose: the graph is for this one resolution.
-        warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
-        # The legacy exporter is chosen deliberately (see below); its deprecation notices are noise here.
-        warnings.filterwarnings("ignore", message=".*legacy TorchScript-based ONNX export", category=DeprecationWarning)
-        warnings.filterwarnings("ignore", message="The feature will be removed", category=DeprecationWarning)
-        # dynamo=False: the TorchScript exporter is what the official scripts target; torch 2.13 defaults to dynamo.
-        torch.onnx.export(
-            wrapper,
-            (dummy,),
-            str(path),
-            dynamo=False,
-            opset_version=opset,
-            input_names=["pixel_values"],
-            output_names=list(wrapper.output_names),
-            do_constant_folding=True,
-        )
-    return wrapper.output_names

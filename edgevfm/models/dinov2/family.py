@@ -86,3 +86,8 @@ class DinoV2Family(ModelFamily):
             for t, v in zip(comp.outputs, res):
                 out[G.key("encoder", str(i), "out", t.name)] = v.numpy()
         return out
+
+    def calibration_feeds(self, model, images: list[np.ndarray], recipe: dict, *, progress=None) -> dict:
+        from .calibration import dinov2_calibration_feeds
+
+        return dinov2_calibration_feeds(images, self.preprocess("", recipe), progress=progress)

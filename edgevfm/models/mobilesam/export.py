@@ -1,13 +1,9 @@
-"""Export wrappers for MobileSAM (kept apart from the model code) and the ONNX export call.
+"""Export wrappers for MobileSAM (kept apart from the model code); ``targets.onnx.export_module`` exports them.
 
 * ``SamEncoderExport``: normalised, padded (1,3,1024,1024) image -> (1,256,64,64) embeddings.
 * ``SamOnnxDecoder``: the official SAM ONNX decoder interface (``utils/onnx.py::SamOnnxModel``).
 """
 from __future__ import annotations
-
-import warnings
-from pathlib import Path
-from typing import Sequence
 
 import torch
 import torch.nn.functional as F
@@ -110,29 +106,3 @@ def example_decoder_inputs(num_points: int = 2) -> tuple[torch.Tensor, ...]:
         torch.zeros(1),
         torch.tensor([1500.0, 2250.0]),
     )
-
-
-def export_onnx(module: nn.Module, example_args: tuple[torch.Tensor, ...], path: str | Path, *,
-                input_names: Sequence[str], output_names: Sequence[str],
-                dynamic_axes: dict | None = None, opset: int = 17) -> Path:
-    """Export with the TorchScript exporter (``dynamo=False``) and constant folding.
-
-    In eval mode this folds BatchNorm into Conv and the attention-bias gathers into constants.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    module = module.eval()
-    with torch.no_grad(), warnings.catch_warnings():
-        # F.pad lowers to a pads-computing chain with a step -1 Slice that torch's folder skips;
-        # onnxruntime folds it at load, so the warning is noise.
-        warnings.filterwarnings("ignore", message="Constant folding - Only steps=1")
-        # dynamo=False is deliberate (the official scripts target it; see MODELS.md 5.1).
-        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"torch\.onnx")
-        warnings.filterwarnings("ignore", message="You are using the legacy TorchScript-based ONNX export")
-        torch.onnx.export(
-            module, tuple(example_args), str(path),
-            input_names=list(input_names), output_names=list(output_names),
-            dynamic_axes=dynamic_axes or None, opset_version=opset,
-            do_constant_folding=True, dynamo=False,
-        )
-    return path

@@ -12,6 +12,9 @@ def add_bench_arguments(p: argparse.ArgumentParser, *, bundles_required: bool = 
     p.add_argument("--runs", type=int, default=20, help="timed iterations per contender (default 20)")
     p.add_argument("--warmup", type=int, default=3, help="untimed iterations first (default 3)")
     p.add_argument("--threads", type=int, default=None, help="engine threads (default: engine's choice)")
+    p.add_argument("--cool-down-ms", type=float, default=200.0,
+                   help="idle time before each timed iteration, so the previous contender's worker threads stop "
+                        "spinning (default 200; 0 times back to back)")
     p.add_argument("--baseline", metavar="NAME", help="row that speed-ups are relative to (default: the first)")
     p.add_argument("--no-memory", action="store_true", help="skip the per-contender peak-RSS probe (a subprocess each)")
     p.add_argument("--json", metavar="F", help="write the versioned JSON result")
@@ -37,6 +40,7 @@ def cmd_bench(args) -> int:
     from .report import to_text
 
     result = run_bench(bundle_specs(args.bundles), runs=args.runs, warmup=args.warmup, threads=args.threads,
+                       cool_down_ms=args.cool_down_ms,
                        baseline=args.baseline, memory=not args.no_memory,
                        emit=lambda s: print(s, file=sys.stderr), command="edgevfm-rt " + " ".join(sys.argv[1:]))
     print(to_text(result))

@@ -71,12 +71,21 @@ def _open_bundle(spec: ContenderSpec) -> Opened:
     info = {"kind": "bundle", "bundle": str(b.root), "preset": m["target"]["preset"],
             "precision": m["target"]["precision"], "weights": m["model"]["weights"]["id"],
             "bundle_sha256": sha256_path(b.root / "manifest.json"), "files": files, "size_bytes": sum(files.values())}
+    engine = spec.options.get("engine")
+    if engine and engine != b.engine_name:  # e.g. a TensorRT bundle's ONNX in ONNX Runtime on a host without a GPU
+        from .standin import StandIn
+
+        info["engine_here"] = engine
+        return Opened(StandIn(b, lambda name, **kw: b.session(name, engine=engine, **kw)), info,
+                      parity_summary(m["parity"]))
     return Opened(b, info, parity_summary(m["parity"]))
 
 
+@register_kind("model-files")
 @register_kind("onnx-files")
-def _open_onnx_files(spec: ContenderSpec) -> Opened:
-    """A bundle's model as other ONNX files (a plain export), run by ONNX Runtime."""
+def _open_model_files(spec: ContenderSpec) -> Opened:
+    """A bundle's model as other files (a plain export, or that export quantized by a user's tool), run by
+    ``options["engine"]`` (ONNX Runtime unless named) with ``options["engine_options"]``."""
     from ..bundle import open as open_bundle
     from ..engines import get_engine
     from ..hashing import size_path
@@ -84,10 +93,13 @@ def _open_onnx_files(spec: ContenderSpec) -> Opened:
 
     b = open_bundle(spec.bundle)
     paths = {k: Path(v) for k, v in spec.options["files"].items()}
-    ort = get_engine("onnxruntime")
-    source = StandIn(b, lambda name, **kw: ort.session(paths[name], **kw))
-    files = {k: sum(size_path(p) for p in [v, *v.parent.glob(v.name + ".data")]) for k, v in paths.items()}
+    engine = get_engine(spec.options.get("engine", "onnxruntime"))
+    fixed = spec.options.get("engine_options", {})
+    source = StandIn(b, lambda name, **kw: engine.session(paths[name], **{**kw, **fixed}))
+    files = {k: sum(size_path(p) for p in [v, *v.parent.glob(v.name + ".data"), *v.parent.glob(v.stem + ".bin")])
+             for k, v in paths.items()}
     info = {"kind": spec.kind, "bundle": str(b.root), "preset": spec.options.get("label", "plain onnx"),
-            "precision": "fp32", "weights": b.manifest["model"]["weights"]["id"], "files": files,
-            "size_bytes": sum(files.values()), **{k: v for k, v in spec.options.items() if k not in ("files",)}}
+            "precision": spec.options.get("precision", "fp32"), "weights": b.manifest["model"]["weights"]["id"],
+            "files": files, "size_bytes": sum(files.values()),
+            **{k: v for k, v in spec.options.items() if k not in ("files", "engine_options", "precision", "label")}}
     return Opened(source, info, None)

@@ -12,7 +12,7 @@ from .contenders import ContenderSpec, open_contender, parity_summary
 from ..versions import tool_versions
 from .host import host_facts
 from .stats import speedup, summarize
-from .timing import run_interleaved
+from .timing import COOL_DOWN_S, run_interleaved
 from .workloads import build_workload
 
 SCHEMA_VERSION = 1
@@ -49,7 +49,7 @@ def _measure_parity(opened, options: dict) -> dict:
 def run_bench(specs: list[ContenderSpec], *, runs: int = 20, warmup: int = 3, threads: int | None = None,
               baseline: str | None = None, memory: bool = True, probe_imports: tuple[str, ...] = (),
               emit: Callable[[str], None] = print, on_round: Callable[[str, int], None] | None = None,
-              n_boot: int = 2000, command: str = "") -> dict:
+              n_boot: int = 2000, command: str = "", cool_down_ms: float = 1000 * COOL_DOWN_S) -> dict:
     """Benchmark ``specs`` (rows in this order); contenders of the same model/variant/input size are
     one group, timed interleaved; speed-ups are vs ``baseline`` (a row name) or the group's first row."""
     options = {"threads": threads} if threads else {}
@@ -90,7 +90,7 @@ def run_bench(specs: list[ContenderSpec], *, runs: int = 20, warmup: int = 3, th
             continue
         parity = {n: opened[n].parity or _measure_parity(opened[n], options) for n in members}
         emit(f"timing {model}/{variant}: {len(members)} contender(s) interleaved, {warmup} warm-up + {runs} runs each")
-        samples = run_interleaved(workloads, runs=runs, warmup=warmup,
+        samples = run_interleaved(workloads, runs=runs, warmup=warmup, cool_down_s=cool_down_ms / 1000,
                                   on_round=(lambda r, m=model: on_round(m, r)) if on_round else None)
         base = baseline if baseline in members else members[0]
         headline = workloads[members[0]].headline
@@ -110,7 +110,8 @@ def run_bench(specs: list[ContenderSpec], *, runs: int = 20, warmup: int = 3, th
     return {
         "schema_version": SCHEMA_VERSION, "kind": "edgevfm-bench",
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), "command": command,
-        "settings": {"runs": runs, "warmup": warmup, "threads": threads, "order": "interleaved, rotating start",
+        "settings": {"runs": runs, "warmup": warmup, "threads": threads, "order": "interleaved, balanced (Williams design over rounds)",
+                     "cool_down_ms": cool_down_ms,
                      "speedup": "median(baseline) / median(row), 95% CI by paired bootstrap over rounds",
                      "n_boot": n_boot, "memory": bool(memory)},
         "host": {**host_before, "loadavg_after": host_facts()["loadavg"]}, "tools": tool_versions(),

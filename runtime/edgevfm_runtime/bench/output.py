@@ -27,6 +27,17 @@ def read_json(path: str | Path) -> dict:
     return back(json.loads(Path(path).read_text()))
 
 
+def _provenance(result: dict) -> str:
+    """The Markdown file's opening: the command that produced it (and the suite's description)."""
+    lines = []
+    if result.get("command"):
+        wall = f" (wall time {result['wall_seconds'] / 60:.1f} min)" if result.get("wall_seconds") else ""
+        lines.append(f"Command: `{result['command']}`{wall}")
+    if (result.get("suite") or {}).get("description"):
+        lines.append(f"Suite `{result['suite']['name']}`: {result['suite']['description'].strip()}")
+    return "\n\n".join(lines) + "\n\n" if lines else ""
+
+
 def write_outputs(result: dict, *, json_path=None, md_path=None, plot_path=None) -> list[Path]:
     written = []
     if json_path:
@@ -34,7 +45,7 @@ def write_outputs(result: dict, *, json_path=None, md_path=None, plot_path=None)
     if md_path:
         p = Path(md_path)
         p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(to_markdown(result))
+        p.write_text(_provenance(result) + to_markdown(result))
         written.append(p)
     if plot_path:
         from .plot import plot

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-MARKERS = {"bundle": "o", "pytorch": "s", "onnx-files": "^"}
+MARKERS = {"bundle": "o", "pytorch": "s", "onnx-files": "^", "model-files": "^"}
 
 
 def plot(result: dict, path: str | Path) -> Path:

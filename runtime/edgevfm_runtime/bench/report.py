@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 COLUMNS = ("status", "name", "engine", "precision", "size MB", "parity", "steps p50 ms", "headline p50 ms",
-           "p90", "speed-up (95% CI)", "noise", "peak RSS MB")
-STATUS = {"passed": "✅", "parity-failed": "❎", "export-failed": "❌", "skipped": "⏭"}
+           "p90", "speed-up (band)", "noise", "peak RSS MB")
+STATUS = {"passed": "✅", "parity-failed": "❎", "not-verifiable": "☑", "export-failed": "❌", "skipped": "⏭"}
 
 
 def parity_cell(p: dict | None) -> str:
@@ -32,7 +32,8 @@ def row_cells(group: dict, row: dict) -> list[str]:
     status = STATUS.get(row.get("status", ""), "")
     if row.get("status") in ("export-failed", "skipped") or not row.get("latency_ms"):
         reason = row.get("error") or row.get("reason") or "not timed"
-        return [status, row["name"], row.get("engine", ""), row.get("precision", ""), "", reason[:90], "", "", "",
+        size = f"{row['size_bytes'] / 1e6:.1f}" if row.get("size_bytes") else ""
+        return [status, row["name"], row.get("engine", ""), row.get("precision", ""), size, reason[:90], "", "", "",
                 "", "", ""]
     return [
         status, row["name"], row.get("engine", ""), row.get("precision", ""),
@@ -41,10 +42,16 @@ def row_cells(group: dict, row: dict) -> list[str]:
         _steps(row, h),
         f"{lat['p50']:.1f}" if lat else "",
         f"{lat['p90']:.1f}" if lat else "",
-        f"{sp['speedup']:.2f}× ({sp['ci95'][0]:.2f}–{sp['ci95'][1]:.2f})" if sp else "",
+        speedup_cell(sp) if sp else "",
         f"±{100 * lat['iqr_rel'] / 2:.0f}%" if lat else "",
         f"{mem['peak_rss_mb']:.0f}" if "peak_rss_mb" in mem else "",
     ]
+
+
+def speedup_cell(sp: dict) -> str:
+    """The ratio with its round-to-round band (older results: the CI)."""
+    lo, hi = sp.get("band", sp["ci95"])
+    return f"{sp['speedup']:.2f}× ({lo:.2f}–{hi:.2f})"
 
 
 def group_title(group: dict, result: dict) -> str:
@@ -65,7 +72,7 @@ def host_line(result: dict) -> str:
     return line
 
 
-COMPACT = ("status", "name", "precision", "size MB", "parity", "headline p50 ms", "speed-up (95% CI)", "peak RSS MB")
+COMPACT = ("status", "name", "precision", "size MB", "parity", "headline p50 ms", "speed-up (band)", "peak RSS MB")
 
 
 def to_markdown(result: dict, *, columns: tuple[str, ...] = COLUMNS) -> str:
@@ -80,8 +87,12 @@ def to_markdown(result: dict, *, columns: tuple[str, ...] = COLUMNS) -> str:
             lines.append("| " + " | ".join(cells[i].replace("|", "/") for i in idx) + " |")
         lines.append("")
     lines += ["noise = half the interquartile range of the headline latency, relative to its median; "
-              "speed-up CI = paired bootstrap over the interleaved rounds; parity = worst SQNR over all outputs "
-              "vs the torch FP32 reference (exact = bit-identical), plus the task metrics.", ""]
+              "speed-up band = 10th–90th percentile of the per-round ratios (JSON also has the 95% CI); "
+              "parity = worst SQNR over all outputs vs the torch FP32 reference (exact = bit-identical), plus the task metrics.", ""]
+    if any(r.get("status") for g in result["groups"] for r in g["rows"]):
+        lines += ["status: ✅ exported, parity passed · ❎ exported, parity failed · ☑ exported, parity not verifiable "
+                  "on this host (the engine cannot run here; a labelled host estimate, not engine parity) · "
+                  "❌ export failed · ⏭ skipped.", ""]
     return "\n".join(lines)
 
 

@@ -23,6 +23,23 @@ class Session:
         raise NotImplementedError
 
 
+def batch_of_ones(feed: Mapping[str, np.ndarray], leading: Mapping[str, object]) -> int:
+    """B when the model fixes every input's leading dim to 1 (``leading``: name -> first dim) and the
+    feed brings the same B > 1 for all of them, else 0: such a batch runs item by item."""
+    if not leading or any(d != 1 for d in leading.values()):
+        return 0
+    sizes = {np.shape(feed[n])[0] if np.ndim(feed[n]) else 1 for n in leading}
+    b = sizes.pop() if len(sizes) == 1 else 0
+    return b if b > 1 else 0
+
+
+def run_items(session: Session, feed: Mapping[str, np.ndarray], batch: int) -> dict[str, np.ndarray]:
+    """``session.run`` on each of ``batch`` items of ``feed``, outputs concatenated on axis 0."""
+    parts = [session.run({k: np.asarray(v)[i:i + 1] for k, v in feed.items() if k in session.input_names})
+             for i in range(batch)]
+    return {k: np.concatenate([p[k] for p in parts]) for k in session.output_names}
+
+
 @dataclass(frozen=True)
 class Engine:
     """An engine entry: how to check it is installed and how to open a file with it."""

@@ -7,7 +7,7 @@ from typing import Mapping
 
 import numpy as np
 
-from .base import Engine, Session, module_probe, register_engine
+from .base import Engine, Session, batch_of_ones, module_probe, register_engine, run_items
 
 
 def _probe() -> str | None:
@@ -24,9 +24,14 @@ class CoreMlSession(Session):
         spec = self._model.get_spec()
         self.input_names = [i.name for i in spec.description.input]
         self.output_names = [o.name for o in spec.description.output]
+        self._leading = {i.name: (int(i.type.multiArrayType.shape[0]) if i.type.multiArrayType.shape else None)
+                         for i in spec.description.input}
         self.engine = f"coreml (coremltools {ct.__version__}, {compute_units})"
 
     def run(self, feed: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        batch = batch_of_ones(feed, self._leading)
+        if batch:  # packages are converted at batch 1 (e.g. CLIP's text tower): larger batches item by item
+            return run_items(self, feed, batch)
         out = self._model.predict({k: np.asarray(feed[k]) for k in self.input_names})
         return {k: np.asarray(out[k], dtype=np.float32) for k in self.output_names}
 

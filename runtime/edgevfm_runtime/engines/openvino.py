@@ -23,10 +23,12 @@ def _name(port) -> str:
 
 class OvSession(Session):
     def __init__(self, path: Path, *, threads: int | None = None, device: str = "CPU",
-                 INFERENCE_PRECISION_HINT: str = DEFAULT_PRECISION, **properties):
+                 INFERENCE_PRECISION_HINT: str | None = DEFAULT_PRECISION, **properties):
         import openvino as ov
 
-        config = {"INFERENCE_PRECISION_HINT": INFERENCE_PRECISION_HINT, "PERFORMANCE_HINT": "LATENCY", **properties}
+        # None: OpenVINO's own default (what a plain user gets; bf16 on AVX-512 BF16/AMX CPUs).
+        hint = {} if INFERENCE_PRECISION_HINT is None else {"INFERENCE_PRECISION_HINT": INFERENCE_PRECISION_HINT}
+        config = {**hint, "PERFORMANCE_HINT": "LATENCY", **properties}
         if threads:
             config["INFERENCE_NUM_THREADS"] = int(threads)
         core = ov.Core()

@@ -6,8 +6,9 @@ import pytest
 import torch
 
 from edgevfm.models.clip.config import VARIANTS
-from edgevfm.models.clip.export import ClipImageExport, ClipTextExport, export_onnx
+from edgevfm.models.clip.export import ClipImageExport, ClipTextExport
 from edgevfm.models.clip.model import CLIP
+from edgevfm.targets.onnx import export_module
 
 from clip_testing import assert_close
 
@@ -53,7 +54,7 @@ def test_onnx_parity_random_weights(variant, tmp_path):
     feeds = {"image": torch.randn(1, 3, r, r, generator=g), "text": ids}
     for name, wrapper in (("image", ClipImageExport(model)), ("text", ClipTextExport(model))):
         path = tmp_path / f"{name}.onnx"
-        export_onnx(wrapper, path)
+        export_module(wrapper, wrapper.example_inputs(), path, **wrapper.io)
         session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
         with torch.no_grad():
             expected = wrapper(feeds[name])

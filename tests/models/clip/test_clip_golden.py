@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from edgevfm.models.clip.export import ClipImageExport, ClipTextExport, export_onnx
+from edgevfm.models.clip.export import ClipImageExport, ClipTextExport
+from edgevfm.targets.onnx import export_module
 
 from clip_testing import assert_close
 
@@ -56,7 +57,7 @@ def golden_onnx(golden_model, tmp_path_factory):
     out = tmp_path_factory.mktemp("clip_golden_onnx")
     sessions = {}
     for name, wrapper in (("image", ClipImageExport(model)), ("text", ClipTextExport(model))):
-        export_onnx(wrapper, out / f"{name}.onnx")
+        export_module(wrapper, wrapper.example_inputs(), out / f"{name}.onnx", **wrapper.io)
         sessions[name] = ort.InferenceSession(str(out / f"{name}.onnx"), providers=["CPUExecutionProvider"])
     return out, sessions
 

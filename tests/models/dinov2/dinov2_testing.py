@@ -2,9 +2,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import pytest
+import torch
+
+from edgevfm.models.dinov2.export import DinoV2Export
+from edgevfm.targets.onnx import export_module
 
 GOLDEN_FILES = {"vits14": "dinov2_vits14", "vits14-reg": "dinov2_vits14_reg"}
 GOLDEN_DEPTH = 2  # the golden checkpoints keep only blocks 0-1 to stay small
@@ -30,3 +35,13 @@ def assert_close(actual, expected, *, atol: float = 1e-4, name: str = "") -> flo
     scale = max(1.0, float(np.abs(expected).max()))
     assert err <= atol * scale, f"{name}: max abs error {err:.3g} > {atol * scale:.3g}"
     return err
+
+
+def export_dinov2_onnx(model, path, *, image_size: tuple[int, int], intermediate_layers: Sequence[int] = (),
+                       fold_layerscale: bool = False) -> tuple[str, ...]:
+    """``DinoV2Export`` of ``model`` at a fixed (H, W) through the toolkit's ONNX export; the output names."""
+    wrapper = DinoV2Export(model, intermediate_layers=intermediate_layers, fold_layerscale=fold_layerscale)
+    wrapper.set_export_resolution(*image_size)
+    export_module(wrapper, (torch.zeros(1, 3, *image_size),), path, input_names=["pixel_values"],
+                  output_names=wrapper.output_names)
+    return wrapper.output_names

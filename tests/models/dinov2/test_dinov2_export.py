@@ -9,10 +9,10 @@ import pytest
 import torch
 
 from edgevfm.models.dinov2.config import VARIANTS
-from edgevfm.models.dinov2.export import DinoV2Export, export_onnx, output_names
+from edgevfm.models.dinov2.export import DinoV2Export, output_names
 from edgevfm.models.dinov2.model import DinoV2, LayerScale
 
-from dinov2_testing import assert_close
+from dinov2_testing import assert_close, export_dinov2_onnx
 
 
 def _seeded(variant: str, *, depth: int | None = None, seed: int = 0) -> DinoV2:
@@ -67,7 +67,7 @@ def test_full_size_vits14_onnx_parity(tmp_path):
     onnx = pytest.importorskip("onnx")
     model = _seeded("vits14")
     path = tmp_path / "dinov2_vits14_224.onnx"
-    names = export_onnx(model, path, image_size=(224, 224), intermediate_layers=(8, 11))
+    names = export_dinov2_onnx(model, path, image_size=(224, 224), intermediate_layers=(8, 11))
 
     graph = onnx.load(str(path)).graph
     ops = collections.Counter(node.op_type for node in graph.node)

@@ -5,9 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from edgevfm.models.dinov2.export import export_onnx
-
-from dinov2_testing import assert_close
+from dinov2_testing import assert_close, export_dinov2_onnx
 
 SIZES = {"224": (224, 224), "518": (518, 518), "224x322": (224, 322)}
 FEATURES = ("x_norm_clstoken", "x_norm_regtokens", "x_norm_patchtokens")
@@ -84,7 +82,7 @@ def test_onnx_export_matches_golden(golden, size, tmp_path):
     layers = (0, 1) if size == "224" else ()
     path = tmp_path / f"{variant}_{size}.onnx"
     fold = size == "224x322"  # one folded-LayerScale graph per variant, checked end to end
-    names = export_onnx(model, path, image_size=(h, w), intermediate_layers=layers, fold_layerscale=fold)
+    names = export_dinov2_onnx(model, path, image_size=(h, w), intermediate_layers=layers, fold_layerscale=fold)
 
     ops = {node.op_type for node in onnx.load(str(path)).graph.node}
     assert "Resize" not in ops and "Upsample" not in ops, "pos-embed resize must be precomputed"

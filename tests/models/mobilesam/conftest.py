@@ -10,8 +10,9 @@ import torch
 
 from edgevfm.models._loading import load_state_dict_strict
 from edgevfm.models.mobilesam.export import (DECODER_IO, ENCODER_IO, SamEncoderExport, SamOnnxDecoder,
-                                             example_decoder_inputs, export_onnx)
+                                             example_decoder_inputs)
 from edgevfm.models.mobilesam.model import build_mobilesam
+from edgevfm.targets.onnx import export_module
 
 from mobilesam_testing import IMAGES, encoder_input, ort_session
 
@@ -79,7 +80,7 @@ def embeddings(sam, encoder_inputs) -> dict[str, torch.Tensor]:
 @pytest.fixture(scope="session")
 def encoder_onnx(sam, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("mobilesam_onnx") / "encoder.onnx"
-    return export_onnx(SamEncoderExport(sam), (torch.zeros(1, 3, 1024, 1024),), path, **ENCODER_IO)
+    return export_module(SamEncoderExport(sam), (torch.zeros(1, 3, 1024, 1024),), path, **ENCODER_IO)
 
 
 @pytest.fixture(scope="session")
@@ -91,8 +92,8 @@ def decoder_exports(sam, tmp_path_factory):
     def get(single: bool) -> Path:
         if single not in cache:
             path = folder / f"decoder_{'single' if single else 'multi'}.onnx"
-            cache[single] = export_onnx(SamOnnxDecoder(sam, return_single_mask=single),
-                                        example_decoder_inputs(), path, **DECODER_IO)
+            cache[single] = export_module(SamOnnxDecoder(sam, return_single_mask=single),
+                                          example_decoder_inputs(), path, **DECODER_IO)
         return cache[single]
 
     return get
