@@ -19,6 +19,13 @@ def add_check_arguments(p: argparse.ArgumentParser) -> None:
                    help="write this bundle's own outputs on the reference inputs (golden layout)")
     p.add_argument("--json", metavar="F", help="write the report as versioned JSON")
     p.add_argument("--threads", type=int, default=None, help="engine threads (default: engine's choice)")
+    p.add_argument("--engine", metavar="NAME",
+                   help="run the bundle's model files in another engine that reads them, e.g. onnxruntime for a "
+                        "jetson-* bundle on a host without TensorRT (the exact Q/DQ / FP16 graph TensorRT consumes)")
+
+
+# bundle engine -> an engine that reads the same model files, for hosts without the first
+ALTERNATIVE_ENGINE = {"tensorrt": "onnxruntime"}
 
 
 def session_options(args) -> dict:
@@ -33,8 +40,16 @@ def execute_check(bundle, reference, args):
     from .replay import replay
     from .report_text import to_json
 
-    opts = session_options(args)
-    report = run_check(bundle, reference=reference.outputs, reference_name=reference.name, **opts)
+    from .errors import EngineUnavailable
+
+    opts = {**session_options(args), **({"engine": args.engine} if getattr(args, "engine", None) else {})}
+    try:
+        report = run_check(bundle, reference=reference.outputs, reference_name=reference.name, **opts)
+    except EngineUnavailable as exc:
+        hint = ALTERNATIVE_ENGINE.get(bundle.engine_name)
+        if hint and "engine" not in opts:
+            raise EngineUnavailable(f"{exc}\n(on this host: --engine {hint} checks the same model files)") from None
+        raise
     if args.save_outputs:
         save_outputs(args.save_outputs, reference.outputs)
     if args.save_bundle_outputs:

@@ -60,7 +60,8 @@ def test_toolkit_bench_with_baselines(small_dino, tmp_path, capsys):
     torch_row, plain, bundle = rows
     assert torch_row["kind"] == "pytorch" and "torch" in torch_row["engine"]
     assert torch_row["parity"]["min_sqnr_db"] == "inf" or torch_row["parity"]["min_sqnr_db"] > 100  # it is the reference
-    assert plain["kind"] == "model-files" and plain["parity"]["passed"] and "torch.onnx.export" in plain["exporter"]["encoder"]
+    assert plain["kind"] == "model-files" and "torch.onnx.export" in plain["exporter"]["encoder"]
+    assert plain["parity"]["passed"] is None and plain["parity"]["min_sqnr_db"] > 100  # measured, not gated
     assert bundle["speedup"]["features"]["vs"] == "pytorch eager fp32"
     assert "pytorch eager fp32" in capsys.readouterr().out
 
@@ -106,3 +107,4 @@ def test_compare_runs_uses_the_round_band(tmp_path, capsys):
     assert cmp.main([a, result(tmp_path / "b.json", 2.2, 0.3)]) == 0  # outside the CIs, inside the bands
     assert "2/2 speed-ups agree within the round-to-round bands (1/2 within the 95% CIs)" in capsys.readouterr().out
     assert cmp.main([a, result(tmp_path / "c.json", 3.0, 0.3)]) == 1
+    assert cmp.main([a, result(tmp_path / "d.json", 2.45, 0.5)]) == 0  # inside d's wider band only

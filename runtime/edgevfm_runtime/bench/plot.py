@@ -27,7 +27,7 @@ def plot(result: dict, path: str | Path) -> Path:
             x = p.get("min_sqnr_db")
             x = exact_x if x is None or x == float("inf") or (isinstance(x, float) and math.isnan(x)) else x
             lat = r["latency_ms"][g["headline"]]
-            color = "tab:green" if p.get("passed") else "tab:red"
+            color = {True: "tab:green", False: "tab:red"}.get(p.get("passed"), "tab:gray")  # None: a baseline, not gated
             ax.errorbar([x], [lat["p50"]], yerr=[[lat["p50"] - lat["min"]], [lat["p90"] - lat["p50"]]],
                         fmt=MARKERS.get(r.get("kind"), "o"), color=color, capsize=3)
             ax.annotate(r["name"], (x, lat["p50"]), textcoords="offset points", xytext=(5, 4), fontsize=8)

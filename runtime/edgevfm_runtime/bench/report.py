@@ -10,12 +10,12 @@ def parity_cell(p: dict | None) -> str:
     if not p:
         return "–"
     if p.get("error"):
-        return "error"
+        return "error: " + p["error"][:60]
     parts = []
     if p.get("min_sqnr_db") is not None:
         parts.append("exact" if p["min_sqnr_db"] == float("inf") else f"{p['min_sqnr_db']:.1f} dB")
     parts += [f"{k} {v:.4f}" for k, v in p.get("task", {}).items()]
-    mark = "" if p.get("passed", True) else " (FAILED)"
+    mark = " (FAILED)" if p.get("passed") is False else ""
     return ", ".join(parts) + mark if parts else ("passed" if p.get("passed") else "FAILED")
 
 

@@ -1,0 +1,31 @@
+"""A jetson-* bundle on a host without TensorRT: `check` names the engine that can read the same
+files, and `--engine onnxruntime` checks the exact Q/DQ graph TensorRT would consume."""
+import importlib.util
+
+import pytest
+
+from edgevfm.cli.main import main
+
+
+@pytest.fixture(scope="module")
+def jetson_bundle(tmp_path_factory):
+    from edgevfm.export.pipeline import export
+
+    return export("dinov2", target="jetson-int8", weights="random:0", output=tmp_path_factory.mktemp("j") / "b",
+                  overrides=["input_size=[28, 28]"], emit=lambda s: None).path
+
+
+@pytest.mark.skipif(importlib.util.find_spec("tensorrt") is not None, reason="TensorRT is installed: it runs as is")
+def test_missing_tensorrt_names_the_alternative(jetson_bundle, capsys):
+    assert main(["check", str(jetson_bundle)]) == 2
+    err = capsys.readouterr().err
+    assert "engine 'tensorrt' is unavailable" in err and "--engine onnxruntime" in err
+
+
+def test_check_in_onnxruntime(jetson_bundle, tmp_path):
+    import json
+
+    out = tmp_path / "r.json"
+    assert main(["check", str(jetson_bundle), "--engine", "onnxruntime", "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert report["passed"] and "onnxruntime" in report["engine"]
