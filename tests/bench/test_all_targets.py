@@ -83,15 +83,20 @@ class _NoParityHere(Target):
         return None
 
 
+def _fake_preset(monkeypatch, tmp_path, target, target_name: str, preset: str) -> None:
+    """Register ``target`` under ``target_name`` with a dinov2 preset and an empty recipe for it."""
+    monkeypatch.setitem(TARGETS._items, target_name, target)
+    monkeypatch.setitem(PRESETS._items, preset, Preset(preset, target_name, "fp16", "test"))
+    monkeypatch.setattr("edgevfm.recipes.load_recipe", lambda *a, **k: {"variant": "vits14"})
+    (tmp_path / "recipes" / "dinov2").mkdir(parents=True)
+    (tmp_path / "recipes" / "dinov2" / f"{preset}.yaml").write_text("target: x\n")
+    monkeypatch.setenv("EDGEVFM_RECIPES", str(tmp_path / "recipes"))
+
+
 def test_not_verifiable_is_its_own_status(small_dino, tmp_path, monkeypatch):
     import json
 
-    monkeypatch.setitem(TARGETS._items, "fake-no-parity-engine", _NoParityHere())
-    monkeypatch.setitem(PRESETS._items, "fake-ios", Preset("fake-ios", "fake-no-parity-engine", "fp16", "test"))
-    monkeypatch.setattr("edgevfm.recipes.load_recipe", lambda *a, **k: {"variant": "vits14"})
-    (tmp_path / "recipes" / "dinov2").mkdir(parents=True)
-    (tmp_path / "recipes" / "dinov2" / "fake-ios.yaml").write_text("target: x\n")
-    monkeypatch.setenv("EDGEVFM_RECIPES", str(tmp_path / "recipes"))
+    _fake_preset(monkeypatch, tmp_path, _NoParityHere(), "fake-no-parity-engine", "fake-ios")
 
     def fake_export(model, *, target, output, **kw):
         shutil.copytree(small_dino, output)
@@ -135,12 +140,7 @@ def test_checked_and_timed_in_the_parity_engine(small_dino, tmp_path, monkeypatc
     from edgevfm_runtime.bench.contenders import open_contender
     from edgevfm_runtime.errors import EngineUnavailable
 
-    monkeypatch.setitem(TARGETS._items, "fake-trt", _ParityInOrt())
-    monkeypatch.setitem(PRESETS._items, "fake-jetson", Preset("fake-jetson", "fake-trt", "fp16", "test"))
-    monkeypatch.setattr("edgevfm.recipes.load_recipe", lambda *a, **k: {"variant": "vits14"})
-    (tmp_path / "recipes" / "dinov2").mkdir(parents=True)
-    (tmp_path / "recipes" / "dinov2" / "fake-jetson.yaml").write_text("target: x\n")
-    monkeypatch.setenv("EDGEVFM_RECIPES", str(tmp_path / "recipes"))
+    _fake_preset(monkeypatch, tmp_path, _ParityInOrt(), "fake-trt", "fake-jetson")
 
     def fake_export(model, *, target, output, **kw):
         shutil.copytree(small_dino, output)

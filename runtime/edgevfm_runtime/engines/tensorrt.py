@@ -87,9 +87,12 @@ def build_engine(onnx_path: Path, build: Mapping, *, log=print) -> Path:
                 layer = network.get_layer(i)
                 if layer.name in keep:
                     layer.precision = trt.float32
-    for name, shapes in (build.get("profiles") or {}).items():
+    if build.get("profiles"):
+        # One profile covering every dynamic input: TensorRT rejects a profile that leaves any of them
+        # unset (SAM's decoder has two, point_coords and point_labels, sharing the point count).
         profile = builder.create_optimization_profile()
-        profile.set_shape(name, shapes["min"], shapes["opt"], shapes["max"])
+        for name, shapes in build["profiles"].items():
+            profile.set_shape(name, shapes["min"], shapes["opt"], shapes["max"])
         config.add_optimization_profile(profile)
     cache_file = cache_dir() / "timing.cache"
     cache = config.create_timing_cache(cache_file.read_bytes() if cache_file.exists() else b"")
