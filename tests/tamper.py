@@ -12,7 +12,8 @@ from edgevfm_runtime.hashing import sha256_path
 def perturbed_copy(src, dst, *, component: str = "encoder", scale: float = 0.01):
     """Copy bundle ``src`` to ``dst`` with multiplicative noise on every float weight of ``component``."""
     shutil.copytree(src, dst)
-    path = dst / f"{component}.onnx"
+    m = json.loads((dst / "manifest.json").read_text())
+    path = dst / m["components"][component]["file"]
     model = onnx.load(path)
     rng = np.random.default_rng(0)
     for init in model.graph.initializer:
@@ -20,7 +21,6 @@ def perturbed_copy(src, dst, *, component: str = "encoder", scale: float = 0.01)
         if w.dtype == np.float32 and w.size > 1:
             init.CopyFrom(numpy_helper.from_array(w * (1 + scale * rng.standard_normal(w.shape, np.float32)), init.name))
     onnx.save(model, path)
-    m = json.loads((dst / "manifest.json").read_text())
     m["components"][component]["sha256"] = sha256_path(path)
     (dst / "manifest.json").write_text(json.dumps(m))
     return dst
