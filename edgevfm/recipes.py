@@ -1,6 +1,8 @@
-"""Recipes: YAML data saying how a (model, target) is built. ``recipes/<model>/_defaults.yaml``
-plus ``recipes/<model>/<preset>.yaml`` (a small delta), then ``--recipe FILE`` and ``--set k=v``.
-Unknown keys are errors with a did-you-mean."""
+"""Recipes: YAML data saying how a (model, target) is built. Layers, later ones winning:
+``recipes/<model>/_defaults.yaml`` (every preset), ``recipes/<model>/_<precision>.yaml`` (settings shared
+by every preset of one precision, e.g. the FP32 parity thresholds), ``recipes/<model>/<preset>.yaml``
+(a small delta) or ``--recipe FILE``, then ``--set k=v``. Unknown keys are errors with a did-you-mean;
+a recipe whose ``target:`` names another preset is refused."""
 from __future__ import annotations
 
 import copy
@@ -33,7 +35,7 @@ class EachKey:
 
 
 QUANTIZE: dict[str, Any] = {
-    "method": str,  # none | fp16 | ort-static | ort-dynamic | nncf  (what the target's quantizer does)
+    "method": str,  # one of the target's methods for the precision (Target.methods), e.g. ort-static
     "activation_type": str,  # uint8 | int8
     "weight_type": str,  # int8 | uint8
     "per_channel": bool,
@@ -146,21 +148,40 @@ def parse_set(items: list[str]) -> dict:
     return out
 
 
-def load_recipe(model: str, preset: str, *, recipe_file: str | None = None, overrides: list[str] = ()) -> dict:
-    """The resolved recipe for (model, preset)."""
+def _check_target(recipe: dict, names: tuple[str, ...], source: str) -> None:
+    """A recipe names the preset it was written for (``target:``); using it for another one is a mistake."""
+    named = recipe.get("target")
+    if named is not None and named not in names:
+        raise RecipeError(f"{source} is a recipe for {named}, not {names[0]}: export with --target {named}, "
+                          f"or change its 'target:' to {names[0]}")
+
+
+def load_recipe(model: str, preset: str, *, precision: str | None = None, aliases: tuple[str, ...] = (),
+                recipe_file: str | None = None, overrides: list[str] = ()) -> dict:
+    """The resolved recipe for (model, preset); ``precision`` picks the ``_<precision>.yaml`` layer and
+    ``aliases`` are the preset's other names (accepted in ``target:``). ``targets.recipe_for`` fills both."""
+    names = (preset, *aliases)
     folder = recipes_dir() / model
     defaults = folder / "_defaults.yaml"
     recipe = _read(defaults) if defaults.exists() else {}
+    shared = folder / f"_{precision}.yaml"
+    if precision and shared.exists():
+        recipe = _merge(recipe, _read(shared))
     preset_file = folder / f"{preset}.yaml"
     if recipe_file:
-        recipe = _merge(recipe, _read(Path(recipe_file)))
+        own = _read(Path(recipe_file))
+        _check_target(own, names, f"--recipe {recipe_file}")
+        recipe = _merge(recipe, own)
     elif preset_file.exists():
-        recipe = _merge(recipe, _read(preset_file))
+        own = _read(preset_file)
+        _check_target(own, names, str(preset_file))
+        recipe = _merge(recipe, own)
     else:
         raise RecipeError(f"no recipe for {model} on {preset}: {preset_file} does not exist "
                           "(pass --recipe FILE to use your own)")
     delta = parse_set(list(overrides))
     _validate(delta, SCHEMA, "")
+    _check_target(delta, names, "--set target")
     return _merge(recipe, delta)
 
 
@@ -168,10 +189,15 @@ def recipe_hash(recipe: dict) -> str:
     return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()
 
 
-def component_quantize(recipe: dict, component: str) -> dict:
-    """The quantize settings for one component: the recipe's, then its ``components:`` override."""
-    comp = recipe.get("components", {}).get(component, {})
-    return _merge(recipe.get("quantize", {}), comp.get("quantize", {}))
+def component_quantize(recipe: dict, component: str | None) -> dict:
+    """The quantize settings for one component: the recipe's, then its ``components:`` override.
+    A component given its own ``precision`` does not inherit the recipe-wide ``method`` (that method is
+    for the preset's precision); it names its own or gets the target's default for its precision."""
+    comp = recipe.get("components", {}).get(component, {}) if component else {}
+    base = recipe.get("quantize", {})
+    if "precision" in comp and "method" in base:
+        base = {k: v for k, v in base.items() if k != "method"}
+    return _merge(base, comp.get("quantize", {}))
 
 
 def component_precision(recipe: dict, component: str, default: str) -> str:

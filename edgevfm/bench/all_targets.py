@@ -68,8 +68,8 @@ def export_all(model: str, *, out_dir: Path, variant: str | None = None, weights
 
     from ..export.pipeline import default_bundle_name, export
     from ..models import get_model
-    from ..recipes import load_recipe, recipe_hash
-    from ..targets import PRESETS, TARGETS
+    from ..recipes import recipe_hash
+    from ..targets import PRESETS, TARGETS, recipe_for
 
     export_fn = export_fn or export
     check_fn = check_fn or _check
@@ -84,7 +84,7 @@ def export_all(model: str, *, out_dir: Path, variant: str | None = None, weights
             continue
         t0, reused = time.perf_counter(), False
         try:
-            recipe = load_recipe(family.name, preset.name, overrides=list(overrides))
+            recipe = recipe_for(family.name, preset.name, overrides=list(overrides))
             v = family.check_variant(variant or recipe.get("variant"))
             path = Path(out_dir) / default_bundle_name(family.name, v, preset.name)
             if reuse and reusable(path, family=family, variant=v, preset=preset.name, weights=weights,

@@ -18,8 +18,8 @@ from edgevfm_runtime.manifest import GOLDEN_NAME
 from .. import weights as W
 from ..images import load_images
 from ..models import get_model
-from ..recipes import component_precision, component_quantize, load_recipe
-from ..targets import PRESETS, TARGETS, Converted
+from ..recipes import component_precision, component_quantize
+from ..targets import PRESETS, TARGETS, Converted, recipe_for
 from .atomic import atomic_dir
 from .manifest import build_manifest, component_entry, write_manifest
 
@@ -62,7 +62,7 @@ def export(model: str, *, target: str, variant: str | None = None, weights: str 
     reason = tgt.unavailable_reason() or tgt.supports(family, preset.precision)
     if reason:
         raise ExportError(f"cannot export {family.name} to {preset.name}: {reason}")
-    recipe = load_recipe(family.name, preset.name, recipe_file=recipe_file, overrides=overrides)
+    recipe = recipe_for(family.name, preset.name, recipe_file=recipe_file, overrides=overrides)
     if parity_target is not None:
         recipe = with_sensitivity_target(recipe, parity_target)
     variant = family.check_variant(variant or recipe.get("variant"))
@@ -70,6 +70,8 @@ def export(model: str, *, target: str, variant: str | None = None, weights: str 
     cset = None  # read before the model is built, so a bad --calib folder fails in a second
     asked = {None: preset.precision, **{n: c.get("precision", preset.precision)
                                        for n, c in recipe.get("components", {}).items()}}
+    for name, precision in asked.items():  # a method the target lacks is an error before anything is built
+        tgt.method(component_quantize(recipe, name), precision)
     if any(calibrated(tgt, recipe, n, p) for n, p in asked.items()):
         cset = calibration_images(recipe, calib, eval_specs)
     elif calib:

@@ -1,5 +1,5 @@
 """Export targets. Importing this package registers every target and preset."""
-from .base import PRESETS, TARGETS, Converted, Preset, Target, register_preset, register_target
+from .base import PRESETS, TARGETS, Converted, Preset, Target, recipe_for, register_preset, register_target
 
 from . import onnx as _onnx  # noqa: E402,F401
 from . import openvino as _openvino  # noqa: E402,F401

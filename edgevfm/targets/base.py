@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..models.spec import Component, ModelFamily
-from ..registry import Registry
+from ..recipes import RecipeError, load_recipe
+from ..registry import Registry, did_you_mean
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,26 @@ class Target:
     packages: tuple[str, ...] = ()  # importable modules this target needs
     pip: str = ""
     precisions: tuple[str, ...] = ("fp32",)
+    # precision -> the ``quantize.method`` names this target implements there, the default first;
+    # a precision not listed converts without a method (and refuses one)
+    methods: dict[str, tuple[str, ...]] = {}
+
+    def method(self, q: dict, precision: str) -> str | None:
+        """The quantize method for the settings ``q`` of a component converted at ``precision``. A method
+        this target does not implement at that precision is an error, never silently replaced."""
+        allowed = self.methods.get(precision, ())
+        named = q.get("method")
+        if named is None:
+            return allowed[0] if allowed else None
+        if named in allowed:
+            return named
+        if not allowed:
+            raise RecipeError(f"quantize.method {named!r}: {self.name} converts {precision} without a "
+                              "quantization method; remove the setting")
+        elsewhere = sorted({t.name for _, t in TARGETS.items() for ms in t.methods.values() if named in ms})
+        where = f" ({named!r} is a method of the {', '.join(elsewhere)} target)" if elsewhere else ""
+        raise RecipeError(f"quantize.method {named!r} is not available on {self.name} at {precision}: choose "
+                          f"{' or '.join(allowed)}{did_you_mean(named, allowed)}{where}")
 
     def unavailable_reason(self) -> str | None:
         for mod in self.packages:
@@ -89,3 +110,11 @@ def register_target(cls: type[Target]) -> type[Target]:
 
 def register_preset(preset: Preset) -> Preset:
     return PRESETS.register(preset.name, preset, aliases=preset.aliases)
+
+
+def recipe_for(model: str, preset: str, *, recipe_file: str | None = None, overrides: list[str] = ()) -> dict:
+    """The resolved recipe for exporting ``model`` to ``preset`` (a name or alias), with the preset's
+    precision layer and its ``target:`` checked."""
+    p = PRESETS.get(preset)
+    return load_recipe(model, p.name, precision=p.precision, aliases=tuple(PRESETS.aliases_of(p.name)),
+                       recipe_file=recipe_file, overrides=overrides)

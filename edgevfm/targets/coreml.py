@@ -122,6 +122,7 @@ class CoreMlTarget(Target):
     packages = ("coremltools",)
     pip = "pip install 'edgevfm[edge]'  (coremltools)"
     precisions = ("fp32", "fp16", "int8")
+    methods = {"int8": ("coreml-weight-int8",)}  # coremltools.optimize INT8 weights, FP16 compute
 
     def unavailable_reason(self) -> str | None:
         import importlib.util

@@ -13,17 +13,6 @@ from ..quantize.methods import CALIBRATED, ONNX_METHODS
 from ..recipes import component_quantize
 from .base import Converted, Preset, Target, register_preset, register_target
 
-# precision -> the quantize.method used when the recipe names none (or names one for another
-# precision, e.g. a component overridden to fp16 in an int8 recipe)
-DEFAULT_METHOD = {"fp16": "fp16", "int8": "ort-static"}
-METHODS = {"fp16": ("fp16",), "int8": ("ort-static", "ort-dynamic")}
-
-
-def method_for(q: dict, precision: str) -> str:
-    method = q.get("method", DEFAULT_METHOD[precision])
-    return method if method in METHODS[precision] else DEFAULT_METHOD[precision]
-
-
 def export_module(module: torch.nn.Module, example_args: tuple, path: str | Path, *, input_names: Sequence[str],
                   output_names: Sequence[str], dynamic_axes: dict | None = None, opset: int = 17) -> Path:
     """The toolkit's single ``torch.onnx.export`` call (the bench's plain baseline aside): the TorchScript
@@ -92,6 +81,7 @@ class OnnxTarget(Target):
     packages = ("onnx", "onnxruntime")
     pip = "pip install onnx onnxruntime"
     precisions = ("fp32", "fp16", "int8")
+    methods = {"fp16": ("fp16",), "int8": ("ort-static", "ort-dynamic")}
 
     def engine_version(self) -> str:
         import onnxruntime
@@ -99,7 +89,7 @@ class OnnxTarget(Target):
         return f">={onnxruntime.__version__.rsplit('.', 1)[0]}"
 
     def needs_calibration(self, precision: str, recipe: dict) -> bool:
-        return precision != "fp32" and method_for(recipe.get("quantize", {}), precision) in CALIBRATED
+        return self.method(recipe.get("quantize", {}), precision) in CALIBRATED
 
     def convert(self, component: Component, out_dir: Path, *, recipe: dict, precision: str = "fp32",
                 calib: list[dict] | None = None, emit=print) -> Converted:
@@ -109,7 +99,7 @@ class OnnxTarget(Target):
             export_onnx(component, out_dir / name, opset=opset)
             return Converted(name, precision)
         q = component_quantize(recipe, component.name)
-        method = method_for(q, precision)
+        method = self.method(q, precision)
         if method in CALIBRATED and not calib:
             raise ValueError(f"{method} needs calibration feeds for {component.name}")
         with tempfile.TemporaryDirectory(prefix="edgevfm-onnx-") as tmp:

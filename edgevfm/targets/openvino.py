@@ -23,6 +23,7 @@ class OpenVinoTarget(Target):
     packages = ("openvino",)
     pip = "pip install 'edgevfm[openvino]'  (openvino, nncf)"
     precisions = ("fp32", "bf16", "int8")
+    methods = {"int8": ("nncf",)}
 
     def engine_version(self) -> str:
         import openvino

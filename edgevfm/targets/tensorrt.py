@@ -82,6 +82,7 @@ class TensorRtTarget(Target):
     packages = ("onnx", "onnxruntime")  # to build the bundle; TensorRT itself is only needed on the device
     pip = "pip install onnx onnxruntime  (on the device: pip install 'edgevfm-runtime[tensorrt]')"
     precisions = ("fp32", "fp16", "int8")
+    methods = {"int8": ("ort-static",)}  # symmetric Q/DQ placed by ONNX Runtime's quantizer
     verification = VERIFICATION
 
     def engine_version(self) -> str:

@@ -22,8 +22,6 @@ from .base import Converted, Preset, Target, register_preset, register_target
 from .static_io import fix_dims, static_twin
 from .tflite_quant import CALIBRATED, LITERT_METHODS
 
-# precision -> quantize.method used when the recipe names none
-DEFAULT_METHOD = {"fp16": "litert-fp16", "int8": "litert-dynamic"}
 MAX_TRANSPOSE_RANK = 5
 
 
@@ -114,6 +112,7 @@ class LiteRtTarget(Target):
     packages = ("litert_torch", "ai_edge_litert", "ai_edge_quantizer")
     pip = "pip install 'edgevfm[edge]'  (litert-torch, ai-edge-litert, ai-edge-quantizer)"
     precisions = ("fp32", "fp16", "int8")
+    methods = {"fp16": ("litert-fp16",), "int8": ("litert-dynamic", "litert-static")}
 
     def engine_version(self) -> str:
         import importlib.metadata as md
@@ -121,7 +120,7 @@ class LiteRtTarget(Target):
         return f">={md.version('ai-edge-litert').rsplit('.', 1)[0]}"
 
     def needs_calibration(self, precision: str, recipe: dict) -> bool:
-        return recipe.get("quantize", {}).get("method", DEFAULT_METHOD.get(precision)) in CALIBRATED
+        return self.method(recipe.get("quantize", {}), precision) in CALIBRATED
 
     def convert(self, component: Component, out_dir: Path, *, recipe: dict, precision: str = "fp32",
                 calib: list[dict] | None = None, emit=print) -> Converted:
@@ -135,7 +134,7 @@ class LiteRtTarget(Target):
             graph = {**sigs, **check_graph(fp32, comp.name)}
             if precision != "fp32":
                 q = component_quantize(recipe, comp.name)
-                method = q.get("method", DEFAULT_METHOD[precision])
+                method = self.method(q, precision)
                 if method in CALIBRATED and not calib:
                     raise ValueError(f"{method} needs calibration feeds for {comp.name} "
                                      "(this model provides none yet: use quantize.method=litert-dynamic)")

@@ -32,7 +32,7 @@ def fake_presets(monkeypatch):
 def test_status_per_preset(fake_presets, small_dino, small_dino_perturbed, tmp_path, monkeypatch):
     import edgevfm.bench.all_targets as at
 
-    monkeypatch.setattr("edgevfm.recipes.load_recipe", lambda *a, **k: {"variant": "vits14"})
+    monkeypatch.setattr("edgevfm.targets.recipe_for", lambda *a, **k: {"variant": "vits14"})
     recipes = tmp_path / "recipes"
     (recipes / "dinov2").mkdir(parents=True)
     for name in fake_presets:
@@ -87,7 +87,7 @@ def _fake_preset(monkeypatch, tmp_path, target, target_name: str, preset: str) -
     """Register ``target`` under ``target_name`` with a dinov2 preset and an empty recipe for it."""
     monkeypatch.setitem(TARGETS._items, target_name, target)
     monkeypatch.setitem(PRESETS._items, preset, Preset(preset, target_name, "fp16", "test"))
-    monkeypatch.setattr("edgevfm.recipes.load_recipe", lambda *a, **k: {"variant": "vits14"})
+    monkeypatch.setattr("edgevfm.targets.recipe_for", lambda *a, **k: {"variant": "vits14"})
     (tmp_path / "recipes" / "dinov2").mkdir(parents=True)
     (tmp_path / "recipes" / "dinov2" / f"{preset}.yaml").write_text("target: x\n")
     monkeypatch.setenv("EDGEVFM_RECIPES", str(tmp_path / "recipes"))

@@ -2,15 +2,15 @@
 import pytest
 
 from edgevfm.export.pipeline import with_sensitivity_target
-from edgevfm.recipes import RecipeError, component_precision, component_quantize, load_recipe
-from edgevfm.targets import PRESETS, TARGETS
+from edgevfm.recipes import RecipeError, component_precision, component_quantize
+from edgevfm.targets import PRESETS, TARGETS, recipe_for
 
 QUANT_PRESETS = ["onnx-fp16", "onnx-int8", "x86-fp32", "x86-bf16", "x86-int8", "arm-fp32", "arm-int8"]
 
 
 @pytest.mark.parametrize("preset", QUANT_PRESETS)
 def test_every_preset_has_a_valid_recipe_with_thresholds(preset):
-    r = load_recipe("sam", preset)
+    r = recipe_for("sam", preset)
     assert r["target"] == preset
     th = r["parity"]["thresholds"]
     assert th["encoder"]["image_embeddings"]["sqnr_db"] >= 28 and th["task"]["mask_iou"] >= 0.85
@@ -19,27 +19,27 @@ def test_every_preset_has_a_valid_recipe_with_thresholds(preset):
 
 @pytest.mark.parametrize("preset", ["onnx-int8", "x86-int8", "arm-int8"])
 def test_int8_presets_keep_the_sam_decoder_float(preset):
-    r = load_recipe("sam", preset)
+    r = recipe_for("sam", preset)
     assert component_precision(r, "decoder", "int8") == "fp32"
     assert component_precision(r, "encoder", "int8") == "int8"
 
 
 def test_unknown_quantize_key_has_did_you_mean():
     with pytest.raises(RecipeError, match=r"unknown recipe key 'quantize.per_chanel'; did you mean 'per_channel'"):
-        load_recipe("sam", "onnx-int8", overrides=["quantize.per_chanel=true"])
+        recipe_for("sam", "onnx-int8", overrides=["quantize.per_chanel=true"])
     with pytest.raises(RecipeError, match=r"'components.decoder.quantize.calibration.algoritm'"):
-        load_recipe("sam", "onnx-int8", overrides=["components.decoder.quantize.calibration.algoritm=minmax"])
+        recipe_for("sam", "onnx-int8", overrides=["components.decoder.quantize.calibration.algoritm=minmax"])
     with pytest.raises(RecipeError, match=r"'quantize.sensitivity.target_sqnr_db' must be int or float"):
-        load_recipe("sam", "onnx-int8", overrides=["quantize.sensitivity.target_sqnr_db=high"])
+        recipe_for("sam", "onnx-int8", overrides=["quantize.sensitivity.target_sqnr_db=high"])
 
 
 def test_component_override_merges_over_the_recipe():
-    r = load_recipe("sam", "onnx-int8", overrides=["components.encoder.quantize.calibration.algorithm=entropy"])
+    r = recipe_for("sam", "onnx-int8", overrides=["components.encoder.quantize.calibration.algorithm=entropy"])
     q = component_quantize(r, "encoder")
     assert q["calibration"]["algorithm"] == "entropy" and q["calibration"]["size"] == 6 and q["per_channel"]
     assert component_quantize(r, "decoder")["calibration"]["algorithm"] == "minmax"
 
 
 def test_parity_target_turns_on_sensitivity():
-    r = with_sensitivity_target(load_recipe("sam", "onnx-int8"), 33)
+    r = with_sensitivity_target(recipe_for("sam", "onnx-int8"), 33)
     assert r["quantize"]["sensitivity"]["enabled"] and r["quantize"]["sensitivity"]["target_sqnr_db"] == 33.0

@@ -11,8 +11,7 @@ from edgevfm import weights as W
 from edgevfm.images import load_images
 from edgevfm.models import get_model
 from edgevfm.quantize.calibration import default_set
-from edgevfm.recipes import load_recipe
-from edgevfm.targets import TARGETS
+from edgevfm.targets import TARGETS, recipe_for
 from edgevfm.targets.trt_checks import qdq_report
 from edgevfm_runtime.engines import get_engine
 
@@ -22,7 +21,7 @@ from targets_testing import sqnr, torch_outputs
 def _convert(model, variant, comp_name, tmp_path, overrides=()):
     fam = get_model(model)
     torch_model = fam.load(variant, W.resolve("random:0", fam.weight_source(variant), model=fam.family))
-    recipe = load_recipe(model, "jetson-int8", overrides=list(overrides))
+    recipe = recipe_for(model, "jetson-int8", overrides=list(overrides))
     comp = next(c for c in fam.components(torch_model, variant, recipe) if c.name == comp_name)
     held_out = recipe["parity"]["images"]
     feeds = fam.calibration_feeds(torch_model, default_set(eval_specs=held_out, minimum=4).images, recipe)
