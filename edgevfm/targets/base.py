@@ -1,7 +1,7 @@
 """Targets (one per engine) and the presets users type (``onnx-fp32``, ``jetson-int8``, …)."""
 from __future__ import annotations
 
-import importlib
+import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,12 +64,10 @@ class Target:
                           f"{' or '.join(allowed)}{did_you_mean(named, allowed)}{where}")
 
     def unavailable_reason(self) -> str | None:
-        for mod in self.packages:
-            try:
-                importlib.import_module(mod)
-            except ImportError:
-                return f"unavailable: {self.pip}"
-        return None
+        # find_spec, not import: importing the converters (TensorFlow, coremltools, NNCF) takes seconds
+        # and logs native-library warnings, for a question that only needs to know they are installed.
+        missing = [mod for mod in self.packages if importlib.util.find_spec(mod) is None]
+        return f"unavailable: {self.pip}" if missing else None
 
     def supports(self, family: ModelFamily, precision: str) -> str | None:
         if precision not in self.precisions:

@@ -124,12 +124,6 @@ class CoreMlTarget(Target):
     precisions = ("fp32", "fp16", "int8")
     methods = {"int8": ("coreml-weight-int8",)}  # coremltools.optimize INT8 weights, FP16 compute
 
-    def unavailable_reason(self) -> str | None:
-        import importlib.util
-
-        # find_spec, not import: coremltools logs native-library warnings on import off macOS.
-        return None if importlib.util.find_spec("coremltools") else f"unavailable: {self.pip}"
-
     @property
     def verification(self) -> str:
         return "" if platform.system() == "Darwin" else VERIFICATION_LINUX
