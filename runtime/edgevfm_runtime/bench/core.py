@@ -11,24 +11,13 @@ import numpy as np
 from .contenders import ContenderSpec, open_contender, parity_summary
 from ..versions import tool_versions
 from .host import host_facts
+from .image import bench_image
+from .probe import measure
 from .stats import speedup, summarize
 from .timing import COOL_DOWN_S, run_interleaved
 from .workloads import build_workload
 
 SCHEMA_VERSION = 1
-
-
-def bench_image(source) -> np.ndarray:
-    """The bundle's golden photo (a real image, shipped in the bundle), else a fixed synthetic one."""
-    from ..reference import golden_images
-
-    try:
-        images = golden_images(source.golden)
-    except Exception:  # a bundle without golden.npz still benchmarks
-        images = []
-    if images:
-        return images[0]
-    return np.random.default_rng(0).integers(0, 256, (480, 640, 3), dtype=np.uint8)
 
 
 def _group_key(source) -> tuple:
@@ -63,7 +52,7 @@ def run_bench(specs: list[ContenderSpec], *, runs: int = 20, warmup: int = 3, th
     if memory:
         for s in specs:
             emit(f"memory probe: {s.name}")
-            mem[s.name] = measure_memory(s, threads, probe_imports)
+            mem[s.name] = measure(s, threads=threads, imports=probe_imports)
     opened, failed = {}, {}
     for s in specs:
         try:
@@ -117,9 +106,3 @@ def run_bench(specs: list[ContenderSpec], *, runs: int = 20, warmup: int = 3, th
         "host": {**host_before, "loadavg_after": host_facts()["loadavg"]}, "tools": tool_versions(),
         "groups": out_groups,
     }
-
-
-def measure_memory(spec: ContenderSpec, threads, imports) -> dict:
-    from .probe import measure
-
-    return measure(spec, threads=threads, imports=imports)

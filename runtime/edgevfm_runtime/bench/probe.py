@@ -38,7 +38,7 @@ def probe(spec_json: str, *, threads: int | None = None) -> dict:
     import numpy as np  # noqa: F401
 
     from .contenders import ContenderSpec, open_contender
-    from .core import bench_image
+    from .image import bench_image
     from .workloads import build_workload
 
     start = _peak_mb()
