@@ -184,6 +184,8 @@ def resolve(spec: str, source: WeightSource, *, model: str) -> ResolvedWeights:
         raise WeightsUnavailable(
             f"--weights {spec!r}: no such file (use official, auto, random[:SEED], hf:REPO[:FILE] or a path)"
         )
+    if not path.is_file():
+        raise WeightsUnavailable(f"--weights {spec!r} is a folder, not a checkpoint file; pass the checkpoint file in it")
     return ResolvedWeights(kind="file", id=sha256_path(path), path=path)
 
 

@@ -44,7 +44,7 @@ _HF_LAYER_RE = re.compile(r"encoder\.layer\.(\d+)\.(.+)")
 
 def _read_file(path: Path) -> StateDict:
     if not path.is_file():
-        raise FileNotFoundError(f"DINOv2 checkpoint not found: {path}")
+        raise CheckpointError(f"DINOv2 checkpoint {path} " + ("is a folder, not a checkpoint file" if path.exists() else "not found"))
     try:
         if path.suffix == ".safetensors":
             from safetensors.torch import load_file

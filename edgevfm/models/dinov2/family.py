@@ -45,12 +45,13 @@ class DinoV2Family(ModelFamily):
     def load(self, variant: str, weights: ResolvedWeights):
         if weights.random:
             return super().load(variant, weights)
+        from .._loading import CheckpointError
         from .checkpoint import load_dinov2
 
         model = load_dinov2(weights.path)  # config (depth, registers) read off the checkpoint
         if model.config.num_register_tokens != VARIANTS[variant].num_register_tokens:
             other = "vits14-reg" if model.config.num_register_tokens else "vits14"
-            raise ValueError(f"{weights.path} is a {other} checkpoint; pass --variant {other}")
+            raise CheckpointError(f"{weights.path} is a {other} checkpoint; pass --variant {other}")
         return model
 
     def components(self, model, variant: str, recipe: dict) -> list[Component]:
