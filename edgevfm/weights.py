@@ -189,14 +189,19 @@ def resolve(spec: str, source: WeightSource, *, model: str) -> ResolvedWeights:
     return ResolvedWeights(kind="file", id=sha256_path(path), path=path)
 
 
+def unreadable_reason(exc: BaseException) -> str:
+    """One short line from a reader's exception (torch's are multi-line, with terminal colour codes)."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "empty or truncated file")
+    return f"{type(exc).__name__}: {line[:200]}"
+
+
 def torch_load(path: Path) -> dict:
     """``torch.load(weights_only=True)`` with an error that says what is wrong with the file."""
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
-        raise WeightsUnavailable(
-            f"{path} is not a loadable PyTorch checkpoint ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})"
-        ) from None
+        raise WeightsUnavailable(f"{path} is not a loadable PyTorch checkpoint ({unreadable_reason(exc)})") from None
     if not isinstance(obj, dict):
         raise WeightsUnavailable(f"{path} holds a {type(obj).__name__}, not a state dict")
     return obj
