@@ -130,7 +130,10 @@ def _read(path: Path) -> dict:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise RecipeError(f"{path} is not valid YAML: {' '.join(str(exc).split())}") from None
-    _validate(data, SCHEMA, "")
+    try:
+        _validate(data, SCHEMA, "")
+    except RecipeError as exc:
+        raise RecipeError(f"{path}: {exc}") from None
     return data
 
 
