@@ -77,7 +77,7 @@ def export(model: str, *, target: str, variant: str | None = None, weights: str 
         cset = calibration_images(recipe, calib, eval_specs)
     elif calib:
         raise ExportError(f"--calib has no effect on {preset.name}: nothing in its recipe is calibrated")
-    dest = Path(output).expanduser() if output else Path(default_bundle_name(family.name, variant, preset.name))
+    dest = Path(output).expanduser() if output is not None else Path(default_bundle_name(family.name, variant, preset.name))
     for note in preflight(dest, force=force):
         emit(f"note: {note}")
     resolved = W.resolve(weights, family.weight_source(variant), model=family.family)

@@ -138,10 +138,15 @@ def _dest(kind, tmp_path):
         return fake_bundle(tmp_path / "b"), ["already holds an edgevfm bundle", "--force"]
     if kind == "root":
         return "/", ["not a folder name"]
+    if kind == "empty-string":
+        return "", ["not a folder name"]
+    if kind == "name-too-long":
+        return tmp_path / ("x" * 300), ["name too long"]
     raise ValueError(kind)
 
 
-@pytest.mark.parametrize("kind", ["user-folder", "file", "parent-is-file", "symlink", "bundle-without-force", "root"])
+@pytest.mark.parametrize("kind", ["user-folder", "file", "parent-is-file", "symlink", "bundle-without-force", "root",
+                                  "empty-string", "name-too-long"])
 def test_output_paths(kind, tmp_path, monkeypatch):
     _no_model(monkeypatch)
     dest, words = _dest(kind, tmp_path)
