@@ -125,11 +125,17 @@ def _merge(base: dict, delta: dict) -> dict:
 
 
 def _read(path: Path) -> dict:
+    if not path.is_file():
+        raise RecipeError(f"recipe {path} " + ("is not a file" if path.exists() else "not found")
+                          + "; pass the path of a recipe YAML file")
     try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise RecipeError(f"{path} is not valid YAML: {exc}") from None
-    _validate(data, SCHEMA, "")
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise RecipeError(f"{path} is not valid YAML: {' '.join(str(exc).split())}") from None
+    try:
+        _validate(data, SCHEMA, "")
+    except RecipeError as exc:
+        raise RecipeError(f"{path}: {exc}") from None
     return data
 
 
@@ -144,7 +150,13 @@ def parse_set(items: list[str]) -> dict:
         *parents, leaf = key.split(".")
         for p in parents:
             node = node.setdefault(p, {})
-        node[leaf] = yaml.safe_load(raw)
+            if not isinstance(node, dict):
+                raise RecipeError(f"--set {item!r}: {p!r} was set to a value by an earlier --set, it cannot have keys")
+        try:
+            node[leaf] = yaml.safe_load(raw)
+        except yaml.YAMLError as exc:
+            raise RecipeError(f"--set {item!r}: the value is not a YAML scalar or list "
+                              f"({' '.join(str(exc).split())[:160]})") from None
     return out
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 import difflib
 from typing import Generic, Iterator, TypeVar
 
+from edgevfm_runtime.errors import EdgeVFMError
+
 T = TypeVar("T")
 
 
-class UnknownName(KeyError):
+class UnknownName(EdgeVFMError, KeyError):
     def __str__(self) -> str:  # KeyError quotes its message; we want it plain
         return str(self.args[0])
 

@@ -184,7 +184,16 @@ def resolve(spec: str, source: WeightSource, *, model: str) -> ResolvedWeights:
         raise WeightsUnavailable(
             f"--weights {spec!r}: no such file (use official, auto, random[:SEED], hf:REPO[:FILE] or a path)"
         )
+    if not path.is_file():
+        raise WeightsUnavailable(f"--weights {spec!r} is a folder, not a checkpoint file; pass the checkpoint file in it")
     return ResolvedWeights(kind="file", id=sha256_path(path), path=path)
+
+
+def unreadable_reason(exc: BaseException) -> str:
+    """One short line from a reader's exception (torch's are multi-line, with terminal colour codes)."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "empty or truncated file")
+    return f"{type(exc).__name__}: {line[:200]}"
 
 
 def torch_load(path: Path) -> dict:
@@ -192,9 +201,7 @@ def torch_load(path: Path) -> dict:
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
-        raise WeightsUnavailable(
-            f"{path} is not a loadable PyTorch checkpoint ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})"
-        ) from None
+        raise WeightsUnavailable(f"{path} is not a loadable PyTorch checkpoint ({unreadable_reason(exc)})") from None
     if not isinstance(obj, dict):
         raise WeightsUnavailable(f"{path} holds a {type(obj).__name__}, not a state dict")
     return obj

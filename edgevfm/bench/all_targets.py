@@ -94,7 +94,7 @@ def export_all(model: str, *, out_dir: Path, variant: str | None = None, weights
             else:
                 emit(f"⏳ {preset.name}: exporting …")
                 export_fn(family.name, target=preset.name, variant=v, weights=weights, output=path,
-                          overrides=list(overrides), parity_gate=False, emit=lambda s: None)
+                          overrides=list(overrides), parity_gate=False, force=True, emit=lambda s: None)
         except Exception as exc:  # noqa: BLE001 - any failure is this preset's row, never the end of the run
             outcomes.append(Outcome(preset.name, "export-failed", one_line(exc),
                                     export_seconds=round(time.perf_counter() - t0, 1)))

@@ -3,11 +3,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from edgevfm_runtime.errors import EdgeVFMError
 
 from .. import __version__
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes are one line on stderr and exit 2, like every other error (subparsers inherit this)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def _console():
@@ -53,7 +61,8 @@ def cmd_export(args) -> int:
     console = _console()
     res = export(args.model, target=args.target, variant=args.variant, weights=args.weights, output=args.output,
                  recipe_file=args.recipe, overrides=args.set or [], parity_gate=not args.no_parity_gate,
-                 calib=args.calib, parity_target=args.parity_target, emit=lambda s: console.print(s, markup=False))
+                 calib=args.calib, parity_target=args.parity_target, force=args.force,
+                 emit=lambda s: console.print(s, markup=False))
     print_report(res.report, console)
     if res.manifest["parity"].get("host_estimate"):
         console.print(estimate_line(res.manifest["parity"]["host_estimate"]), markup=False)
@@ -94,8 +103,9 @@ def cmd_run(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     from edgevfm_runtime.cli import add_run_arguments
 
-    parser = argparse.ArgumentParser(prog="edgevfm", description="Vision foundation models to edge devices.")
+    parser = _Parser(prog="edgevfm", description="Vision foundation models to edge devices.")
     parser.add_argument("--version", action="version", version=f"edgevfm {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the Python traceback of an error (also: EDGEVFM_DEBUG=1)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("list", help="list models or targets")
@@ -111,7 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="official (download, default) | auto (official, else random:0) | PATH | hf:REPO[:FILE] | random[:SEED]")
     p.add_argument("--recipe", help="your own recipe YAML instead of recipes/<model>/<target>.yaml")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a recipe key; repeatable")
-    p.add_argument("-o", "--output", help="bundle folder (default: <model>-<variant>-<target>)")
+    p.add_argument("-o", "--output", help="bundle folder (default: <model>-<variant>-<target>); must be new, an "
+                                          "empty folder, or an existing bundle with --force")
+    p.add_argument("--force", action="store_true", help="replace an existing bundle at -o (never any other folder)")
     p.add_argument("--no-parity-gate", action="store_true", help="keep the bundle even if parity fails (recorded)")
     p.add_argument("--calib", metavar="DIR",
                    help="calibration images (recursive; jpg/png/webp/bmp); default: scikit-image photos held out from parity")
@@ -131,17 +143,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror and not isinstance(exc, EdgeVFMError):
+        text = f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
+    else:
+        text = str(exc) or type(exc).__name__
+    return " ".join(text.split())
+
+
 def main(argv=None) -> int:
+    """Exit 0 (ok), 1 (``check`` FAILED, or a bug: one line naming it), 2 (bad input: an EdgeVFMError
+    or a file problem, one line on stderr), 130 (Ctrl-C). ``--debug`` / EDGEVFM_DEBUG=1 re-raise."""
     args = build_parser().parse_args(argv)
+    if args.debug or os.environ.get("EDGEVFM_DEBUG", "") not in ("", "0"):
+        return args.func(args)
     try:
         return args.func(args)
-    except (EdgeVFMError, KeyError) as exc:
-        from ..registry import UnknownName
-
-        if isinstance(exc, KeyError) and not isinstance(exc, UnknownName):
-            raise
-        print(f"error: {exc}", file=sys.stderr)
+    except (EdgeVFMError, OSError) as exc:
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - a bug: still one line, and the way to see it whole
+        print(f"internal error: {type(exc).__name__}: {_one_line(exc)} (a bug in edgevfm; run with --debug "
+              "for the traceback and please report it)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from ..images import load_images
 from ..models import get_model
 from ..recipes import component_precision, component_quantize
 from ..targets import PRESETS, TARGETS, Converted, recipe_for
-from .atomic import atomic_dir
+from .atomic import atomic_dir, preflight
 from .manifest import build_manifest, component_entry, write_manifest
 
 
@@ -54,7 +54,10 @@ def default_bundle_name(model: str, variant: str, preset: str) -> str:
 def export(model: str, *, target: str, variant: str | None = None, weights: str = "official",
            output: str | Path | None = None, recipe_file: str | None = None, overrides: list[str] = (),
            parity_gate: bool = True, calib: str | Path | None = None, parity_target: float | None = None,
-           emit=print) -> ExportResult:
+           force: bool = False, emit=print) -> ExportResult:
+    """Export ``model`` for ``target`` into the bundle folder ``output``. ``output`` must be new, an
+    empty folder, or (with ``force``) an existing bundle; it is checked, and its place probed for
+    writability, before any weights are fetched or models built."""
     t0 = time.perf_counter()
     family = get_model(model)
     preset = PRESETS.get(target)
@@ -76,6 +79,9 @@ def export(model: str, *, target: str, variant: str | None = None, weights: str 
         cset = calibration_images(recipe, calib, eval_specs)
     elif calib:
         raise ExportError(f"--calib has no effect on {preset.name}: nothing in its recipe is calibrated")
+    dest = Path(output).expanduser() if output is not None else Path(default_bundle_name(family.name, variant, preset.name))
+    for note in preflight(dest, force=force):
+        emit(f"note: {note}")
     resolved = W.resolve(weights, family.weight_source(variant), model=family.family)
     for note in resolved.notes:
         emit(f"note: {note}")
@@ -84,10 +90,9 @@ def export(model: str, *, target: str, variant: str | None = None, weights: str 
              "its outputs are not the real model's")
     emit(f"loading {family.name}/{variant} ({resolved.kind}: {resolved.id[:16]})")
     torch_model = family.load(variant, resolved)
-    dest = Path(output) if output else Path(default_bundle_name(family.name, variant, preset.name))
     images = load_images(eval_specs)
 
-    with atomic_dir(dest) as root:
+    with atomic_dir(dest, force=force) as root:
         comps = family.components(torch_model, variant, recipe)
         precisions = {c.name: component_precision(recipe, c.name, preset.precision) for c in comps}
         feeds, calib_info = {}, None

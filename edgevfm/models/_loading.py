@@ -6,13 +6,15 @@ from typing import Mapping
 import torch
 from torch import nn
 
+from edgevfm_runtime.errors import EdgeVFMError
 
-class CheckpointError(ValueError):
-    """A checkpoint does not match the model it is loaded into."""
+
+class CheckpointError(EdgeVFMError, ValueError):
+    """A checkpoint cannot be read, or does not match the model it is loaded into."""
 
 
 def _preview(keys, limit: int = 8) -> str:
-    keys = sorted(keys)
+    keys = sorted(map(str, keys))
     shown = ", ".join(keys[:limit])
     return shown + (f", … (+{len(keys) - limit} more)" if len(keys) > limit else "")
 
@@ -21,6 +23,10 @@ def load_state_dict_strict(module: nn.Module, state_dict: Mapping[str, torch.Ten
     """Load ``state_dict`` into ``module`` strictly; raise CheckpointError naming missing,
     unexpected and wrongly shaped keys (torch's own message buries them)."""
     expected = module.state_dict()
+    not_tensors = sorted(str(k) for k, v in state_dict.items() if not isinstance(v, torch.Tensor))
+    if not_tensors:
+        raise CheckpointError(f"checkpoint {source} is not a state dict of tensors: {_preview(not_tensors)} "
+                              "hold other values (pass the model's weights file, not a training checkpoint)")
     missing = set(expected) - set(state_dict)
     unexpected = set(state_dict) - set(expected)
     bad_shape = [

@@ -23,6 +23,7 @@ from typing import Mapping
 
 import torch
 
+from ...weights import unreadable_reason
 from .._loading import CheckpointError, load_state_dict_strict
 from .config import Activation, ClipConfig, infer_config
 from .model import CLIP
@@ -277,11 +278,13 @@ def load_clip_state_dict(path: str | PathLike) -> tuple[dict[str, torch.Tensor],
 
             return convert_state_dict(load_file(str(path)))
         obj = torch.load(path, map_location="cpu", weights_only=True)
-    except CheckpointError:
-        raise
+        return convert_state_dict(obj)
+    except CheckpointError as e:
+        if str(path) in str(e):
+            raise
+        raise CheckpointError(f"CLIP checkpoint {path}: {e}") from None
     except Exception as e:  # a malformed file can fail in many ways; report them all the same way
-        raise CheckpointError(f"cannot read CLIP checkpoint {path}: {type(e).__name__}: {e}") from e
-    return convert_state_dict(obj)
+        raise CheckpointError(f"cannot read CLIP checkpoint {path}: {unreadable_reason(e)}") from e
 
 
 def load_clip(

@@ -8,6 +8,7 @@ from typing import Mapping, Union
 
 import torch
 
+from ...weights import unreadable_reason
 from .._loading import CheckpointError, load_state_dict_strict
 from .config import VARIANTS, DinoV2Config
 from .model import DinoV2
@@ -44,7 +45,7 @@ _HF_LAYER_RE = re.compile(r"encoder\.layer\.(\d+)\.(.+)")
 
 def _read_file(path: Path) -> StateDict:
     if not path.is_file():
-        raise FileNotFoundError(f"DINOv2 checkpoint not found: {path}")
+        raise CheckpointError(f"DINOv2 checkpoint {path} " + ("is a folder, not a checkpoint file" if path.exists() else "not found"))
     try:
         if path.suffix == ".safetensors":
             from safetensors.torch import load_file
@@ -54,7 +55,7 @@ def _read_file(path: Path) -> StateDict:
     except Exception as exc:  # torch/safetensors raise many types for a damaged file
         raise CheckpointError(
             f"cannot read checkpoint {path} ({path.stat().st_size} bytes): truncated or not a "
-            f"{'safetensors' if path.suffix == '.safetensors' else 'torch.save'} file: {exc}"
+            f"{'safetensors' if path.suffix == '.safetensors' else 'torch.save'} file ({unreadable_reason(exc)})"
         ) from exc
     if not isinstance(obj, Mapping) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
         raise CheckpointError(f"checkpoint {path} is not a flat state dict of tensors")
@@ -138,10 +139,15 @@ def infer_config(sd: Mapping[str, torch.Tensor]) -> tuple[str, DinoV2Config]:
 
 def load_dinov2(source: Source, *, config: DinoV2Config | None = None) -> DinoV2:
     """Build a DinoV2 (config inferred unless given), load ``source`` strictly, return it in eval mode."""
-    sd = load_dinov2_state_dict(source)
-    if config is None:
-        _, config = infer_config(sd)
-    model = DinoV2(config=config)
     name = "<state dict>" if isinstance(source, Mapping) else str(source)
+    try:
+        sd = load_dinov2_state_dict(source)
+        if config is None:
+            _, config = infer_config(sd)
+    except CheckpointError as exc:  # name the file in every message
+        if name in str(exc):
+            raise
+        raise CheckpointError(f"checkpoint {name}: {exc}") from None
+    model = DinoV2(config=config)
     load_state_dict_strict(model, sd, source=name)
     return model.eval()

@@ -16,10 +16,17 @@ from .config import VARIANTS, WEIGHTS
 
 
 def _input_size(recipe: dict, patch: int) -> tuple[int, int]:
+    from ...recipes import RecipeError
+
     size = recipe.get("input_size", [224, 224])
-    h, w = (size, size) if isinstance(size, int) else tuple(size)
+    if isinstance(size, int):
+        size = [size, size]
+    if len(size) != 2 or not all(isinstance(s, int) and not isinstance(s, bool) for s in size):
+        raise RecipeError(f"recipe input_size must be S or [H, W] in pixels, got {size!r}")
+    h, w = size
     if h % patch or w % patch or h <= 0 or w <= 0:
-        raise ValueError(f"input_size {h}x{w} must be positive multiples of the patch size {patch}")
+        raise RecipeError(f"recipe input_size {h}x{w} must be positive multiples of the patch size {patch} "
+                          f"(e.g. --set input_size={max(patch, round(h / patch) * patch)})")
     return int(h), int(w)
 
 
@@ -45,12 +52,13 @@ class DinoV2Family(ModelFamily):
     def load(self, variant: str, weights: ResolvedWeights):
         if weights.random:
             return super().load(variant, weights)
+        from .._loading import CheckpointError
         from .checkpoint import load_dinov2
 
         model = load_dinov2(weights.path)  # config (depth, registers) read off the checkpoint
         if model.config.num_register_tokens != VARIANTS[variant].num_register_tokens:
             other = "vits14-reg" if model.config.num_register_tokens else "vits14"
-            raise ValueError(f"{weights.path} is a {other} checkpoint; pass --variant {other}")
+            raise CheckpointError(f"{weights.path} is a {other} checkpoint; pass --variant {other}")
         return model
 
     def components(self, model, variant: str, recipe: dict) -> list[Component]:

@@ -67,6 +67,14 @@ class MobileSAMFamily(ModelFamily):
         load_state_dict_strict(model, sd, source=str(path))
         model.eval()
 
+    def load(self, variant: str, weights):
+        if weights.random:
+            return super().load(variant, weights)
+        sd = torch_load(weights.path)  # an unreadable file fails before the model is built
+        model = self.build(variant)
+        load_state_dict_strict(model, sd, source=str(weights.path))
+        return model.eval()
+
     def components(self, model, variant: str, recipe: dict) -> list[Component]:
         from .export import SamEncoderExport, SamOnnxDecoder, example_decoder_inputs
 

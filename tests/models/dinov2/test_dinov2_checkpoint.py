@@ -148,8 +148,8 @@ def test_truncated_file_gives_clear_error(small_model, tmp_path, suffix):
         load_dinov2_state_dict(path)
 
 
-def test_missing_file_is_file_not_found(tmp_path):
-    with pytest.raises(FileNotFoundError, match="not found"):
+def test_missing_file_is_a_typed_error(tmp_path):
+    with pytest.raises(CheckpointError, match="not found"):
         load_dinov2_state_dict(tmp_path / "absent.pth")
 
 
