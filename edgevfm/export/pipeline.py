@@ -20,6 +20,8 @@ from ..images import load_images
 from ..models import get_model
 from ..recipes import component_precision, component_quantize, load_recipe
 from ..targets import PRESETS, TARGETS, Converted
+from edgevfm_runtime.signing import load_private_key, write_signature
+
 from .atomic import atomic_dir
 from .manifest import build_manifest, component_entry, write_manifest
 
@@ -54,8 +56,9 @@ def default_bundle_name(model: str, variant: str, preset: str) -> str:
 def export(model: str, *, target: str, variant: str | None = None, weights: str = "official",
            output: str | Path | None = None, recipe_file: str | None = None, overrides: list[str] = (),
            parity_gate: bool = True, calib: str | Path | None = None, parity_target: float | None = None,
-           emit=print) -> ExportResult:
+           sign: str | Path | None = None, emit=print) -> ExportResult:
     t0 = time.perf_counter()
+    signer = load_private_key(sign) if sign else None  # a bad key fails before any work
     family = get_model(model)
     preset = PRESETS.get(target)
     tgt = TARGETS.get(preset.target)
@@ -129,6 +132,8 @@ def export(model: str, *, target: str, variant: str | None = None, weights: str 
         if extras:
             manifest["extras"] = extras
         write_manifest(root, manifest)
+        if signer:
+            write_signature(root, signer)
         if parity_gate and not report.passed and tgt.parity_engine() is not None:
             raise ExportError(f"parity gate FAILED for {family.name} on {preset.name}: " + "; ".join(report.failed)
                               + " (re-run with --no-parity-gate to keep the bundle anyway)")
@@ -211,6 +216,7 @@ def converted_entry(root: Path, conv: Converted) -> dict:
         out["engine_options"] = conv.engine_options
     if conv.extra_files:
         out["extra_files"] = {f: sha256_path(root / f) for f in conv.extra_files}
+        out["extra_files_bytes"] = {f: size_path(root / f) for f in conv.extra_files}
     if conv.quantization:
         out["quantization"] = _finite(conv.quantization)
         out["float_kept"] = conv.quantization.get("float_kept", {}).get("nodes", [])
