@@ -21,6 +21,7 @@ MAX_ZIP_BYTES = 16 << 30  # total uncompressed size
 MAX_ZIP_MEMBERS = 10_000
 MAX_ZIP_RATIO = 200  # uncompressed / compressed, for members of at least RATIO_MIN_BYTES
 RATIO_MIN_BYTES = 1 << 20
+MAX_CACHED_BUNDLES = 8  # extractions kept, least recently opened removed first
 _TMP = ".tmp-"
 
 
@@ -98,6 +99,14 @@ def _remove_stale(cache: Path) -> None:
             pass
 
 
+def _prune(cache: Path, keep: Path) -> None:
+    """Bound the cache: drop the least recently opened extractions beyond MAX_CACHED_BUNDLES."""
+    done = [p for p in cache.iterdir() if len(p.name) == 64 and p.is_dir() and p != keep]
+    done.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    for p in done[MAX_CACHED_BUNDLES - 1:]:
+        shutil.rmtree(p, ignore_errors=True)
+
+
 def _extract(zf: zipfile.ZipFile, members: list[zipfile.ZipInfo], prefix: str, target: Path) -> None:
     for info in members:
         out = target / info.filename[len(prefix):]
@@ -131,6 +140,7 @@ def open_zip(zpath: Path, size: int, limits: ZipLimits = ZipLimits()) -> Path:
             prefix, members = validate_members(zpath, zf, limits)
             name = PurePosixPath(prefix).name or zpath.stem
             if entry.is_dir():
+                os.utime(entry)  # recently used: kept by _prune
                 return entry / name
             cache.mkdir(parents=True, exist_ok=True)
             _remove_stale(cache)
@@ -143,6 +153,7 @@ def open_zip(zpath: Path, size: int, limits: ZipLimits = ZipLimits()) -> Path:
                     if not entry.is_dir():
                         raise
                     shutil.rmtree(tmp, ignore_errors=True)
+                _prune(cache, entry)
             except BaseException:
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise

@@ -53,6 +53,19 @@ def test_tampered_cache_entry_is_detected_and_re_extracted(good_zip, isolated):
     assert rt.open(good_zip).root == root  # extracted again, clean
 
 
+def test_cache_keeps_a_bounded_number_of_extractions(good_zip, isolated, monkeypatch):
+    from edgevfm_runtime import bundle_zip
+
+    monkeypatch.setattr(bundle_zip, "MAX_CACHED_BUNDLES", 2)
+    cache = isolated[0]
+    cache.mkdir()
+    for i in range(3):  # older extractions of other zips
+        (cache / (f"{i}" * 64)).mkdir()
+        os.utime(cache / (f"{i}" * 64), (1000 + i, 1000 + i))
+    root = rt.open(good_zip).root
+    assert entries(cache) == sorted(["2" * 64, root.parent.name])
+
+
 def test_stale_temporary_folder_of_a_dead_process_is_removed(good_zip, isolated):
     cache = isolated[0]
     cache.mkdir()

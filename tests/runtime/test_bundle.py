@@ -89,7 +89,8 @@ def test_missing_component_name(sam_bundle):
         rt.open(sam_bundle).session("text")
 
 
-def test_zip_bundle_opens(sam_bundle, tmp_path):
+def test_zip_bundle_opens(sam_bundle, tmp_path, monkeypatch):
+    monkeypatch.setenv("EDGEVFM_BUNDLE_CACHE", str(tmp_path / "cache"))  # not the user's cache
     archive = shutil.make_archive(str(tmp_path / "bundle"), "zip", root_dir=sam_bundle.parent, base_dir=sam_bundle.name)
     b = rt.open(archive)
     assert b.manifest["model"]["name"] == "sam"
