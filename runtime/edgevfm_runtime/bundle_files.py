@@ -88,7 +88,7 @@ def regular(root: Path, rel, field: str, *, allow_dir: bool = False) -> tuple[Pa
     raise BundleError(f"bundle {root}: {_what(field, rel)} is a {kind(st.st_mode)}, not a regular file")
 
 
-def _read_fd(real: Path, size: int, field: str, sink) -> None:
+def read_regular(real: Path, size: int, field: str, sink) -> None:
     """Feed the bytes of a regular file to ``sink``, never more than ``size``; refuses a swapped-in non-file."""
     try:
         fd = os.open(real, _OPEN_FLAGS)
@@ -113,12 +113,12 @@ def sha256_checked(root: Path, rel, field: str) -> tuple[str, int]:
         h = hashlib.sha256()
         for name, f, fsize in _dir_files(root, real, field):
             inner = hashlib.sha256()
-            _read_fd(f, fsize, field, inner.update)
+            read_regular(f, fsize, field, inner.update)
             h.update(name.as_posix().encode() + b"\0")
             h.update(inner.digest())
         return h.hexdigest(), size
     h = hashlib.sha256()
-    _read_fd(real, size, field, h.update)
+    read_regular(real, size, field, h.update)
     return h.hexdigest(), size
 
 
@@ -145,7 +145,7 @@ def read_small(root: Path, rel: str, field: str, limit: int) -> bytes:
     if size > limit:
         raise BundleError(f"bundle {root}: {rel} is {size} bytes, more than the {limit} a {field} may have")
     parts: list[bytes] = []
-    _read_fd(real, size, field, parts.append)
+    read_regular(real, size, field, parts.append)
     return b"".join(parts)
 
 

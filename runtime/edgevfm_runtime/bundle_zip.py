@@ -13,7 +13,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from .bundle_files import _read_fd
+from .bundle_files import read_regular
 from .errors import BundleError
 from .manifest import MANIFEST_NAME
 
@@ -42,7 +42,7 @@ def cache_dir() -> Path:
 
 def _sha256(path: Path, size: int) -> str:
     h = hashlib.sha256()
-    _read_fd(path, size, "zip", h.update)
+    read_regular(path, size, "zip", h.update)
     return h.hexdigest()
 
 
@@ -132,7 +132,7 @@ def discard(root: Path) -> None:
 
 def open_zip(zpath: Path, size: int, limits: ZipLimits = ZipLimits()) -> Path:
     """The bundle folder of zip ``zpath`` (``size`` bytes, a regular file) in the extraction cache."""
-    sha = _sha256(zpath, size)
+    sha = _sha256(zpath.resolve(), size)  # a symlinked zip is fine: its target is read
     cache = cache_dir()
     entry = cache / sha
     try:
