@@ -42,6 +42,8 @@ def load_outputs(path: str | Path) -> dict[str, np.ndarray]:
     p = Path(path)
     if not p.exists():
         raise InputError(f"--load-outputs {p}: no such file")
+    if not p.is_file():  # a FIFO or device would block np.load forever
+        raise InputError(f"--load-outputs {p} is not a regular file")
     from .bundle import load_npz
 
     data = load_npz(p, InputError, f"--load-outputs {p}")

@@ -145,9 +145,10 @@ def _npz_object(p):
     (_npz_object, "holds object arrays"),
     (lambda p: p.write_bytes(b"garbage"), "is not a valid .npz"),
     (lambda p: __import__("pickle").dump({"a": 1}, open(p, "wb")), "is not a valid .npz .*pickled data"),
-    (lambda p: p.mkdir(), "is not a valid .npz|Is a directory"),
+    (lambda p: p.mkdir(), "is not a regular file"),
+    (lambda p: os.mkfifo(p), "is not a regular file"),
     (lambda p: None, "no such file"),
-], ids=["object array", "garbage", "pickle", "folder", "missing"])
+], ids=["object array", "garbage", "pickle", "folder", "fifo", "missing"])
 def test_check_load_outputs(bcopy, tmp_path, capsys, make, message):
     p = tmp_path / "ref.npz"
     make(p)
