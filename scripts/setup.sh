@@ -15,5 +15,5 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
 fi
 echo "setting up .venv (torch CPU build + edgevfm) …" >&2
 "${PIP[@]}" install -c constraints.txt "torch==2.13.0"
-"${PIP[@]}" install -c constraints.txt -e "runtime[onnx,clip,tflite,openvino,plot]" -e ".[test,edge,openvino]"  # edge: LiteRT + Core ML converters
+"${PIP[@]}" install -c constraints.txt -e "runtime[onnx,clip,tflite,openvino,plot,sign]" -e ".[test,edge,openvino]"  # edge: LiteRT + Core ML converters
 echo "$want" > "$stamp"

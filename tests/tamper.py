@@ -22,5 +22,6 @@ def perturbed_copy(src, dst, *, component: str = "encoder", scale: float = 0.01)
             init.CopyFrom(numpy_helper.from_array(w * (1 + scale * rng.standard_normal(w.shape, np.float32)), init.name))
     onnx.save(model, path)
     m["components"][component]["sha256"] = sha256_path(path)
+    m["components"][component]["file_bytes"] = path.stat().st_size
     (dst / "manifest.json").write_text(json.dumps(m))
     return dst

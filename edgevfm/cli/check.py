@@ -29,7 +29,7 @@ def cmd_check(args) -> int:
     from .report import print_report
 
     console = _console()
-    bundle = open_bundle(args.bundle)
+    bundle = open_bundle(args.bundle, trusted_keys=getattr(args, "trust", None))
     ref = toolkit_reference(bundle, reference=args.reference, reference_bundle=args.reference_bundle,
                             load=args.load_outputs, images=args.images, weights=args.weights, threads=args.threads,
                             emit=lambda s: console.print(s, markup=False))

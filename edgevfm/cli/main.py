@@ -61,7 +61,7 @@ def cmd_export(args) -> int:
     console = _console()
     res = export(args.model, target=args.target, variant=args.variant, weights=args.weights, output=args.output,
                  recipe_file=args.recipe, overrides=args.set or [], parity_gate=not args.no_parity_gate,
-                 calib=args.calib, parity_target=args.parity_target, force=args.force,
+                 calib=args.calib, parity_target=args.parity_target, force=args.force, sign=args.sign,
                  emit=lambda s: console.print(s, markup=False))
     print_report(res.report, console)
     if res.manifest["parity"].get("host_estimate"):
@@ -129,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="calibration images (recursive; jpg/png/webp/bmp); default: scikit-image photos held out from parity")
     p.add_argument("--parity-target", type=float, metavar="DB",
                    help="keep the most sensitive layers in float until each quantized component reaches DB dB SQNR")
+    p.add_argument("--sign", metavar="KEY.pem", help="sign the bundle with this Ed25519 private key (see `edgevfm sign`)")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("run", help="run a bundle on an image")
@@ -140,6 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_check_parser(sub).set_defaults(func=cmd_check)
     add_bench_parser(sub).set_defaults(func=cmd_bench)
+    from .sign import add_sign_parsers
+
+    add_sign_parsers(sub)
     return parser
 
 

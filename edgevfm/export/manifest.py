@@ -16,6 +16,7 @@ from ..recipes import recipe_hash
 def component_entry(root: Path, file: str, comp) -> dict:
     return {
         "file": file, "sha256": sha256_path(root / file), "bytes": size_path(root / file),
+        "file_bytes": size_path(root / file),
         "inputs": [t.manifest() for t in comp.inputs], "outputs": [t.manifest() for t in comp.outputs],
     }
 
@@ -29,7 +30,8 @@ def build_manifest(*, family, model, variant, preset, target, weights, component
         "target": {"preset": preset.name, "engine": target.engine, "precision": preset.precision,
                    "engine_version": target.engine_version()},
         "components": components,
-        "golden": {"file": GOLDEN_NAME, "sha256": sha256_path(root / GOLDEN_NAME)},
+        "golden": {"file": GOLDEN_NAME, "sha256": sha256_path(root / GOLDEN_NAME),
+                   "bytes": size_path(root / GOLDEN_NAME)},
         "preprocess": family.preprocess(variant, recipe),
         "postprocess": family.postprocess(model, variant, recipe),
         "parity": {"reference": "torch fp32 (golden.npz)", "passed": False, "gated": True,

@@ -14,6 +14,7 @@ from edgevfm_runtime.check import CheckReport, run_check
 from edgevfm_runtime.errors import EdgeVFMError
 from edgevfm_runtime.hashing import size_path
 from edgevfm_runtime.manifest import GOLDEN_NAME
+from edgevfm_runtime.signing import load_private_key, write_signature
 
 from .. import weights as W
 from ..images import load_images
@@ -54,11 +55,12 @@ def default_bundle_name(model: str, variant: str, preset: str) -> str:
 def export(model: str, *, target: str, variant: str | None = None, weights: str = "official",
            output: str | Path | None = None, recipe_file: str | None = None, overrides: list[str] = (),
            parity_gate: bool = True, calib: str | Path | None = None, parity_target: float | None = None,
-           force: bool = False, emit=print) -> ExportResult:
+           force: bool = False, sign: str | Path | None = None, emit=print) -> ExportResult:
     """Export ``model`` for ``target`` into the bundle folder ``output``. ``output`` must be new, an
     empty folder, or (with ``force``) an existing bundle; it is checked, and its place probed for
     writability, before any weights are fetched or models built."""
     t0 = time.perf_counter()
+    signer = load_private_key(sign) if sign else None  # a bad key fails before any work
     family = get_model(model)
     preset = PRESETS.get(target)
     tgt = TARGETS.get(preset.target)
@@ -136,6 +138,8 @@ def export(model: str, *, target: str, variant: str | None = None, weights: str 
         if extras:
             manifest["extras"] = extras
         write_manifest(root, manifest)
+        if signer:
+            write_signature(root, signer)
         if parity_gate and not report.passed and tgt.parity_engine() is not None:
             raise ExportError(f"parity gate FAILED for {family.name} on {preset.name}: " + "; ".join(report.failed)
                               + " (re-run with --no-parity-gate to keep the bundle anyway)")
@@ -218,6 +222,7 @@ def converted_entry(root: Path, conv: Converted) -> dict:
         out["engine_options"] = conv.engine_options
     if conv.extra_files:
         out["extra_files"] = {f: sha256_path(root / f) for f in conv.extra_files}
+        out["extra_files_bytes"] = {f: size_path(root / f) for f in conv.extra_files}
     if conv.quantization:
         out["quantization"] = _finite(conv.quantization)
         out["float_kept"] = conv.quantization.get("float_kept", {}).get("nodes", [])

@@ -1,7 +1,7 @@
 """edgevfm-runtime: open an edgevfm bundle and run it with numpy + Pillow + one engine (never torch)."""
 from .bundle import Bundle, open
 from .embed import DenseFeatures, ImageEmbedder, TextEmbedder, classify
-from .errors import BundleError, EdgeVFMError, EngineUnavailable, InputError
+from .errors import BundleError, EdgeVFMError, EngineUnavailable, InputError, SignatureError
 from .image import load_rgb
 from .sam import SamPredictor
 
@@ -9,5 +9,5 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Bundle", "open", "SamPredictor", "ImageEmbedder", "TextEmbedder", "DenseFeatures", "classify", "load_rgb",
-    "BundleError", "EdgeVFMError", "EngineUnavailable", "InputError", "__version__",
+    "BundleError", "EdgeVFMError", "EngineUnavailable", "InputError", "SignatureError", "__version__",
 ]

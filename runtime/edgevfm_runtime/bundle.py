@@ -1,27 +1,30 @@
-"""Opening a bundle: read and validate the manifest, verify every file's sha256, open sessions."""
+"""Opening a bundle: read and validate the manifest, check its signature (when keys are trusted),
+verify every file's size and sha256 (a bundle is a closed world: bundle_files), open sessions."""
 from __future__ import annotations
 
-import json
+import os
+import stat
 import zipfile
-import tempfile
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from . import bundle_files as F
+from .bundle_zip import ZipLimits, discard, open_zip
 from .engines import Session, get_engine
 from .errors import BundleError
-from .hashing import sha256_path
 from .manifest import GOLDEN_NAME, MANIFEST_NAME, validate_manifest
 
 
 class Bundle:
     """An opened, verified bundle. Use :func:`open` to create one."""
 
-    def __init__(self, root: Path, manifest: dict):
+    def __init__(self, root: Path, manifest: dict, *, signed_by: str | None = None):
         self.root = root
         self.manifest = manifest
+        self.signed_by = signed_by  # id of the trusted key whose signature was checked, else None
 
     # -- facts from the manifest -------------------------------------------------------------
     @property
@@ -57,12 +60,10 @@ class Bundle:
         return bool(self.manifest["model"]["weights"]["random"])
 
     def component_path(self, name: str) -> Path:
-        try:
-            return self.root / self.components[name]["file"]
-        except KeyError:
-            raise BundleError(
-                f"bundle {self.root} has no component {name!r} (has: {', '.join(self.components)})"
-            ) from None
+        if name not in self.components:
+            raise BundleError(f"bundle {self.root} has no component {name!r} (has: {', '.join(self.components)})")
+        F.regular(self.root, self.components[name]["file"], f"components.{name}.file", allow_dir=True)
+        return self.root / self.components[name]["file"]
 
     # -- running --------------------------------------------------------------------------------
     def session(self, name: str, *, engine: str | None = None, **options) -> Session:
@@ -75,66 +76,101 @@ class Bundle:
         from .host_outputs import with_host_outputs  # lazy: it imports the SAM helpers, which import Bundle
 
         sess = get_engine(engine or self.engine_name).session(self.component_path(name), **options)
-        return with_host_outputs(sess, self.components.get(name, {}).get("host_outputs", {}))
+        declared = [t["name"] for t in self.components[name]["inputs"]]
+        if declared and not set(declared) & set(sess.input_names):  # loose: engines may rename a few inputs
+            raise BundleError(f"bundle {self.root}: {self.components[name]['file']} takes inputs {sess.input_names} but "
+                              f"components.{name}.inputs declares {declared}: a swapped or wrong model file")
+        return with_host_outputs(sess, self.components.get(name, {}).get("host_outputs", {}), where=f"components.{name}")
 
     @cached_property
     def golden(self) -> dict[str, np.ndarray]:
-        path = self.root / GOLDEN_NAME
-        if not path.exists():
-            raise BundleError(f"bundle {self.root} has no {GOLDEN_NAME}")
-        with np.load(path, allow_pickle=False) as z:
-            return {k: z[k] for k in z.files}
+        rel = (self.manifest.get("golden") or {}).get("file", GOLDEN_NAME)
+        if not (self.root / rel).exists() and not (self.root / rel).is_symlink():
+            raise BundleError(f"bundle {self.root} has no {rel}")
+        path, _ = F.regular(self.root, rel, "golden.file")
+        return load_npz(path, BundleError, f"bundle {self.root}: {rel}")
 
     def __repr__(self) -> str:
         return f"Bundle({str(self.root)!r}, model={self.model}/{self.variant}, preset={self.preset})"
 
 
-def _verify_files(root: Path, manifest: dict) -> None:
-    entries = {name: c for name, c in manifest["components"].items()}
+def load_npz(path: Path, error: type[Exception], where: str) -> dict[str, np.ndarray]:
+    """Every array of an .npz (never pickles), with any failure as one ``error`` naming ``where``."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except ValueError as exc:
+        if "Object arrays" in str(exc):
+            raise error(f"{where} holds object arrays, which are never loaded (pickles can run code); "
+                        "save plain numeric arrays") from None
+        if "pickled" in str(exc):
+            raise error(f"{where} is not a valid .npz (it holds pickled data, which is never loaded)") from None
+        raise error(f"{where} is not a valid .npz ({exc})") from None
+    except (OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+        raise error(f"{where} is not a valid .npz ({type(exc).__name__}: {exc})") from None
+
+
+def manifest_files(manifest: dict):
+    """(field, relative file, sha256, recorded size or None) for every file the manifest names."""
+    for name, comp in manifest["components"].items():
+        yield f"components.{name}.file", comp["file"], comp["sha256"], comp.get("file_bytes")
+        sizes = comp.get("extra_files_bytes", {})
+        for file, sha in comp.get("extra_files", {}).items():  # e.g. OpenVINO's .bin beside the .xml
+            yield f"components.{name}.extra_files[{file!r}]", file, sha, sizes.get(file)
     golden = manifest.get("golden")
     if golden:
-        entries["golden"] = golden
-    for name, comp in manifest["components"].items():
-        for file, sha in comp.get("extra_files", {}).items():  # e.g. OpenVINO's .bin beside the .xml
-            if file.startswith(("/", "\\")) or ".." in file.replace("\\", "/").split("/"):
-                raise BundleError(f"components.{name}.extra_files {file!r} points outside the bundle")
-            entries[f"{name}:{file}"] = {"file": file, "sha256": sha}
-    for name, entry in entries.items():
-        path = root / entry["file"]
-        if not path.exists():
-            raise BundleError(f"bundle {root}: component {name!r} file {entry['file']} is missing")
-        actual = sha256_path(path)
-        if actual != entry["sha256"]:
-            raise BundleError(
-                f"bundle {root}: {entry['file']} has sha256 {actual[:12]}… but the manifest says "
-                f"{entry['sha256'][:12]}…; the file was modified or corrupted — re-export the bundle"
-            )
+        yield "golden.file", golden["file"], golden["sha256"], golden.get("bytes")
 
 
-def open(path: str | Path, *, verify: bool = True) -> Bundle:  # noqa: A001 - mirrors builtins.open on purpose
-    """Open a bundle folder (or a .zip of one), validate its manifest and verify file hashes."""
-    root = Path(path)
-    if root.is_file() and zipfile.is_zipfile(root):
-        out = Path(tempfile.mkdtemp(prefix="edgevfm-bundle-"))
-        with zipfile.ZipFile(root) as zf:
-            for member in zf.namelist():
-                if member.startswith("/") or ".." in Path(member).parts:
-                    raise BundleError(f"{root}: zip member {member!r} points outside the bundle")
-            zf.extractall(out)
-        inner = [p.parent for p in out.rglob(MANIFEST_NAME)]
-        if len(inner) != 1:
-            raise BundleError(f"{root}: expected one {MANIFEST_NAME} in the zip, found {len(inner)}")
-        root = inner[0]
-    if not root.exists():
-        raise BundleError(f"bundle {root} does not exist")
-    mpath = root / MANIFEST_NAME
-    if not mpath.exists():
-        raise BundleError(f"{root} is not a bundle: {MANIFEST_NAME} is missing")
+def _verify_files(root: Path, manifest: dict) -> None:
+    for field, file, sha, size in manifest_files(manifest):
+        F.verify_file(root, file, field, sha, size)
+
+
+def _locate(path: Path, zip_limits: ZipLimits) -> tuple[Path, bool]:
+    """The bundle folder for ``path`` (itself, or a zip's extraction in the cache) and whether it is a zip's."""
     try:
-        manifest = json.loads(mpath.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BundleError(f"{mpath} is not valid JSON: {exc}") from None
-    validate_manifest(manifest)
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise BundleError(f"bundle {path} does not exist") from None
+    except OSError as exc:
+        raise BundleError(f"bundle {path} cannot be read ({exc})") from None
+    if stat.S_ISDIR(st.st_mode):
+        return path, False
+    if not stat.S_ISREG(st.st_mode):
+        raise BundleError(f"bundle {path} is a {F.kind(st.st_mode)}, not a bundle folder or .zip")
+    if path.suffix.lower() != ".zip" and not zipfile.is_zipfile(path):
+        raise BundleError(f"bundle {path} is a file but not a .zip; give the bundle folder or its .zip")
+    return open_zip(path, st.st_size, zip_limits), True
+
+
+def open(path: str | Path, *, verify: bool = True, trusted_keys=None,  # noqa: A001 - mirrors builtins.open
+         zip_limits: ZipLimits = ZipLimits()) -> Bundle:
+    """Open a bundle folder (or a .zip of one), validate its manifest and verify file sizes and hashes.
+
+    ``trusted_keys`` (Ed25519 public keys: PEM paths or key objects) makes the bundle's signature
+    mandatory: a bundle not signed by one of them raises :class:`SignatureError`, and files are always
+    verified. ``zip_limits`` caps what a zip may expand to (:class:`bundle_zip.ZipLimits`)."""
+    root, from_zip = _locate(Path(path), zip_limits)
+    try:
+        return _open_folder(root, verify=verify, trusted_keys=trusted_keys)
+    except BaseException:
+        if from_zip:  # a refused zip leaves nothing in the cache (a tampered cache entry is re-extracted)
+            discard(root)
+        raise
+
+
+def _open_folder(root: Path, *, verify: bool, trusted_keys) -> Bundle:
+    if not (root / MANIFEST_NAME).exists() and not (root / MANIFEST_NAME).is_symlink():
+        raise BundleError(f"{root} is not a bundle: {MANIFEST_NAME} is missing")
+    data = F.read_small(root, MANIFEST_NAME, MANIFEST_NAME, F.MAX_MANIFEST_BYTES)
+    signed_by = None
+    if trusted_keys is not None:
+        from .signing import verify_signature
+
+        signed_by = verify_signature(root, data, trusted_keys)
+        verify = True
+    manifest = validate_manifest(F.parse_json(data, root / MANIFEST_NAME))
     if verify:
         _verify_files(root, manifest)
-    return Bundle(root, manifest)
+    return Bundle(root, manifest, signed_by=signed_by)

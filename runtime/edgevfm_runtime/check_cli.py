@@ -22,6 +22,8 @@ def add_check_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", metavar="NAME",
                    help="run the bundle's model files in another engine that reads them, e.g. onnxruntime for a "
                         "jetson-* bundle on a host without TensorRT (the exact Q/DQ / FP16 graph TensorRT consumes)")
+    p.add_argument("--trust", action="append", metavar="KEY.pub",
+                   help="refuse the bundle unless it is signed by this Ed25519 public key (PEM); repeatable")
 
 
 # bundle engine -> an engine that reads the same model files, for hosts without the first
@@ -65,7 +67,7 @@ def cmd_check(args) -> int:
     from .reference import runtime_reference
     from .report_text import format_text
 
-    bundle = open_bundle(args.bundle)
+    bundle = open_bundle(args.bundle, trusted_keys=args.trust)
     ref = runtime_reference(bundle, reference_bundle=args.reference_bundle, load=args.load_outputs,
                             images=args.images, **session_options(args))
     report = execute_check(bundle, ref, args)

@@ -22,13 +22,22 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--single", action="store_true", help="SAM: one mask instead of three")
     p.add_argument("-o", "--output", help="output file (SAM: mask PNG; an _overlay.png is written beside it)")
     p.add_argument("--threads", type=int, default=None, help="engine threads (default: engine's choice)")
+    add_trust_argument(p)
+
+
+def add_trust_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--trust", action="append", metavar="KEY.pub",
+                   help="refuse the bundle unless it is signed by this Ed25519 public key (PEM); repeatable")
 
 
 def cmd_run(args) -> int:
     from .apps import RUNNERS
 
-    bundle = open_bundle(args.bundle)
+    from .apps.output_path import check_output
+
+    bundle = open_bundle(args.bundle, trusted_keys=args.trust)
     family = bundle.manifest["model"]["family"]
+    check_output(family, args.output)
     if bundle.random_weights:
         print(f"warning: {bundle.root.name} was exported from RANDOM weights "
               f"({bundle.manifest['model']['weights']['id']}); its outputs are meaningless", file=sys.stderr)
@@ -40,7 +49,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_info(args) -> int:
-    bundle = open_bundle(args.bundle)
+    bundle = open_bundle(args.bundle, trusted_keys=args.trust)
     if args.json:
         print(json.dumps(bundle.manifest, indent=2))
         return 0
@@ -54,6 +63,8 @@ def cmd_info(args) -> int:
         print(f"  {name}: {c['file']} ({c['bytes'] / 1e6:.1f} MB)  {ins} -> {outs}")
     p = m["parity"]
     print(f"parity: {'PASSED' if p['passed'] else 'FAILED'} against {p['reference']}")
+    if bundle.signed_by:
+        print(f"signature: valid, trusted key {bundle.signed_by}")
     return 0
 
 
@@ -88,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("info", help="show a bundle's manifest")
     p.add_argument("bundle")
     p.add_argument("--json", action="store_true")
+    add_trust_argument(p)
     p.set_defaults(func=cmd_info)
     p = sub.add_parser("check", help="parity of a bundle vs golden.npz, saved outputs or another bundle; exit 1 on FAILED")
     add_check_arguments(p)
@@ -102,8 +114,8 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except EdgeVFMError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (EdgeVFMError, OSError) as exc:  # OSError: a user's file that cannot be read or written
+        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
 
 

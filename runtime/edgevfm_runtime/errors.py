@@ -9,6 +9,10 @@ class BundleError(EdgeVFMError):
     """The bundle is missing, malformed, tampered with, or from an unsupported schema."""
 
 
+class SignatureError(BundleError):
+    """A trusted key was required and the bundle's signature is missing, invalid or from another key."""
+
+
 class EngineUnavailable(EdgeVFMError):
     """The inference engine a bundle needs is not installed or cannot run here."""
 

@@ -8,12 +8,15 @@ from typing import Callable, Mapping
 import numpy as np
 
 from .engines.base import Session
+from .errors import BundleError
 from .sam.upscale import upscale_masks
 
 # name -> (extra inputs it reads from the feed, fn(outputs, feed) -> array)
 HOST_OPS: dict[str, tuple[tuple[str, ...], Callable[[dict, Mapping], np.ndarray]]] = {
     "sam_upscale_masks": (("orig_im_size",), lambda out, feed: upscale_masks(out["low_res_masks"], feed["orig_im_size"])),
 }
+# name -> the engine outputs it reads
+HOST_OP_OUTPUTS: dict[str, tuple[str, ...]] = {"sam_upscale_masks": ("low_res_masks",)}
 
 
 class HostOutputsSession(Session):
@@ -36,5 +39,13 @@ class HostOutputsSession(Session):
         return getattr(self.inner, item)
 
 
-def with_host_outputs(session: Session, ops: Mapping[str, str]) -> Session:
+def with_host_outputs(session: Session, ops: Mapping[str, str], *, where: str = "host_outputs") -> Session:
+    for name, op in dict(ops).items():
+        if op not in HOST_OPS:
+            raise BundleError(f"{where}.host_outputs.{name}: unknown host op {op!r} (known: {', '.join(HOST_OPS)}); "
+                              "the bundle needs a newer edgevfm-runtime or was edited")
+        missing = [o for o in HOST_OP_OUTPUTS.get(op, ()) if o not in session.output_names]
+        if missing:
+            raise BundleError(f"{where}.host_outputs.{name}: op {op!r} needs model output(s) {missing}, "
+                              f"which the model does not have (has {session.output_names})")
     return HostOutputsSession(session, ops) if ops else session

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .bundle_files import check_relative
 from .errors import BundleError
 
 SCHEMA_VERSION = 1
@@ -32,6 +33,7 @@ _TARGET_FIELDS = {"preset": str, "engine": str, "precision": str}
 _COMPONENT_FIELDS = {"file": str, "sha256": str, "bytes": int, "inputs": list, "outputs": list}
 _TENSOR_FIELDS = {"name": str, "dtype": str, "shape": list}
 _PARITY_FIELDS = {"reference": str, "passed": bool, "gated": bool}
+_GOLDEN_FIELDS = {"file": str, "sha256": str}
 
 
 def _check_fields(obj: Any, fields: dict, where: str) -> None:
@@ -76,10 +78,40 @@ def validate_manifest(m: Any) -> dict:
     for name, comp in m["components"].items():
         where = f"components.{name}"
         _check_fields(comp, _COMPONENT_FIELDS, where)
-        parts = comp["file"].replace("\\", "/").split("/")
-        if comp["file"].startswith(("/", "\\")) or ".." in parts:
-            raise BundleError(f"{where}.file {comp['file']!r} points outside the bundle")
+        check_relative(comp["file"], f"{where}.file")
+        _check_optional(comp, where)
         for kind in ("inputs", "outputs"):
             for i, t in enumerate(comp[kind]):
                 _check_tensor(t, f"{where}.{kind}[{i}]")
+    if "golden" in m:
+        _check_fields(m["golden"], _GOLDEN_FIELDS, "golden")
+        check_relative(m["golden"]["file"], "golden.file")
+        _check_size(m["golden"].get("bytes"), "golden.bytes")
+    for where in ("target.engine_options", "parity.thresholds"):
+        part, key = where.split(".")
+        if key in m[part] and not isinstance(m[part][key], dict):
+            raise BundleError(f"manifest field {where} must be object, got {type(m[part][key]).__name__}")
     return m
+
+
+def _check_size(v: Any, where: str) -> None:
+    if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 0):
+        raise BundleError(f"manifest field {where} must be a byte count (int >= 0), got {v!r}")
+
+
+def _check_map(obj: dict, key: str, value_type: type, where: str) -> dict:
+    v = obj.get(key, {})
+    if not isinstance(v, dict) or not all(isinstance(k, str) and isinstance(x, value_type) for k, x in v.items()):
+        raise BundleError(f"manifest field {where}.{key} must be an object of {value_type.__name__} values, got {v!r:.80}")
+    return v
+
+
+def _check_optional(comp: dict, where: str) -> None:
+    """The optional component fields the runtime reads: extra files with sizes, host outputs, engine options."""
+    _check_size(comp.get("file_bytes"), f"{where}.file_bytes")
+    for file in _check_map(comp, "extra_files", str, where):
+        check_relative(file, f"{where}.extra_files[{file!r}]")
+    for file, size in _check_map(comp, "extra_files_bytes", int, where).items():
+        _check_size(size, f"{where}.extra_files_bytes[{file!r}]")
+    _check_map(comp, "host_outputs", str, where)
+    _check_map(comp, "engine_options", object, where)

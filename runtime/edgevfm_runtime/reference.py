@@ -42,8 +42,11 @@ def load_outputs(path: str | Path) -> dict[str, np.ndarray]:
     p = Path(path)
     if not p.exists():
         raise InputError(f"--load-outputs {p}: no such file")
-    with np.load(p, allow_pickle=False) as z:
-        data = {k: z[k] for k in z.files}
+    if not p.is_file():  # a FIFO or device would block np.load forever
+        raise InputError(f"--load-outputs {p} is not a regular file")
+    from .bundle import load_npz
+
+    data = load_npz(p, InputError, f"--load-outputs {p}")
     if not G.parse(data):
         raise InputError(f"--load-outputs {p}: no golden-layout keys (component/case/in|out|src/tensor)")
     return data

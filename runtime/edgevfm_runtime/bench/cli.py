@@ -7,10 +7,23 @@ from pathlib import Path
 from .contenders import ContenderSpec
 
 
+def int_at_least(low: int):
+    """An argparse type: a whole number >= ``low`` (else a usage error, exit 2)."""
+    def parse(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if n < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, got {n}")
+        return n
+    return parse
+
+
 def add_bench_arguments(p: argparse.ArgumentParser, *, bundles_required: bool = True) -> None:
     p.add_argument("bundles", nargs="+" if bundles_required else "*", metavar="BUNDLE", help="bundle folders")
-    p.add_argument("--runs", type=int, default=20, help="timed iterations per contender (default 20)")
-    p.add_argument("--warmup", type=int, default=3, help="untimed iterations first (default 3)")
+    p.add_argument("--runs", type=int_at_least(1), default=20, help="timed iterations per contender (default 20)")
+    p.add_argument("--warmup", type=int_at_least(0), default=3, help="untimed iterations first (default 3)")
     p.add_argument("--threads", type=int, default=None, help="engine threads (default: engine's choice)")
     p.add_argument("--cool-down-ms", type=float, default=200.0,
                    help="idle time before each timed iteration, so the previous contender's worker threads stop "

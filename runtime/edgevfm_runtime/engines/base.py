@@ -9,7 +9,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from ..errors import EngineUnavailable
+from ..errors import BundleError, EdgeVFMError, EngineUnavailable
 
 
 class Session:
@@ -57,7 +57,24 @@ class Engine:
         reason = self.probe()
         if reason:
             raise EngineUnavailable(f"engine {self.name!r} is unavailable: {reason}; install it with `{self.pip}`")
-        return self.open(Path(path), **options)
+        try:
+            return self.open(Path(path), **options)
+        except EdgeVFMError:
+            raise
+        except TypeError as exc:  # an engine option this engine does not take
+            if "argument" not in str(exc):
+                raise _load_error(self.name, path, exc) from exc
+            raise BundleError(f"engine_options {sorted(options)} for {Path(path).name}: {self.name} does not take "
+                              f"them ({exc}); fix the manifest's engine_options") from exc
+        except Exception as exc:  # noqa: BLE001 - engines raise their own types for unreadable models
+            raise _load_error(self.name, path, exc) from exc
+
+
+def _load_error(engine: str, path, exc: Exception) -> BundleError:
+    """A model file the engine cannot load (truncated, swapped, garbage) as one line naming the file."""
+    first = (str(exc).strip().splitlines() or [""])[0][:300]
+    return BundleError(f"{engine} cannot load {path} ({type(exc).__name__}: {first}); the model file is "
+                       "damaged or not for this engine — re-export the bundle")
 
 
 def module_probe(module: str, package: str) -> Callable[[], str | None]:
