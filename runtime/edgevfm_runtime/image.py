@@ -80,7 +80,8 @@ def _open(path: Path, limit: int | None):
         pil_hard = 2 * Image.MAX_IMAGE_PIXELS if Image.MAX_IMAGE_PIXELS else None
         if limit is not None and (pil_hard is None or limit <= pil_hard):
             raise InputError(
-                f"{path}: {exc} Over the limit of {limit:,} pixels; if you trust it, raise the limit with "
+                f"{path} was refused as a possible decompression bomb (Pillow: {exc}); the pixel limit here is "
+                f"{limit:,}; if you trust the file, raise it with "
                 f"load_rgb(path, max_pixels=N) or the environment variable {MAX_PIXELS_ENV}=N ('none' for no limit)"
             ) from None
     # The caller allowed more than Pillow's hard limit, a module global: raise it for this one open only.
