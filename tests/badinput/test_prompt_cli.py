@@ -1,4 +1,6 @@
 """Bad-input corpus: SAM prompts on the command line (`edgevfm-rt run --point X,Y[,LABEL] --box …`)."""
+import re
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -47,3 +49,26 @@ def test_cli_label_error_is_one_line_exit_2(sam_bundle, tmp_path, capsys):
     errors = [line for line in err.splitlines() if line.startswith("error:")]  # (a random-weights warning may precede)
     assert code == 2 and len(errors) == 1 and "LABEL must be 0" in errors[0] and "Traceback" not in err
     assert not (tmp_path / "m.png").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--point", "40,5"], r"point \(40, 5\) lies outside the 30x20 image"),
+    (["--box", "0,0,31,10"], "extends outside the 30x20 image"),
+    (["--box", "10,10,5,5"], "x0 <= x1"),
+])
+def test_cli_prompt_outside_fails_before_the_encoder(sam_bundle, tmp_path, capsys, monkeypatch, args, message):
+    from edgevfm_runtime.sam import SamPredictor
+
+    monkeypatch.setattr(SamPredictor, "embed", lambda *a, **k: pytest.fail("the encoder ran on a bad prompt"))
+    img = tmp_path / "p.png"
+    Image.fromarray(np.zeros((20, 30, 3), np.uint8)).save(img)
+    assert main(["run", str(sam_bundle), str(img), *args, "-o", str(tmp_path / "m.png")]) == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and re.search(message, errors[0])
+
+
+def test_cli_too_thin_image(sam_bundle, tmp_path, capsys):
+    img = tmp_path / "thin.png"
+    Image.fromarray(np.zeros((1, 5000, 3), np.uint8)).save(img)
+    assert main(["run", str(sam_bundle), str(img), "-o", str(tmp_path / "m.png")]) == 2
+    assert "too thin for SAM" in capsys.readouterr().err

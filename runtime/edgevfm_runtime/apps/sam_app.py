@@ -9,6 +9,8 @@ import numpy as np
 from ..errors import InputError
 from ..image import load_rgb
 from ..sam import SamPredictor
+from ..sam.prompts import decoder_feed
+from ..sam.transforms import check_image_size
 from . import register_runner
 from .overlay import overlay, save_png
 
@@ -52,14 +54,14 @@ def run_sam(bundle, args, *, emit=print) -> dict:
     if not pts and box is None:
         pts = [((w / 2, h / 2), 1)]
         emit(f"no prompt given: using one foreground click at the image centre ({w / 2:g}, {h / 2:g})")
+    prompts = {"points": [p for p, _ in pts] or None, "labels": [l for _, l in pts] or None, "box": box}
+    check_image_size(h, w)
+    decoder_feed(**prompts, mask_input=None, image_size=(h, w))  # bad prompts fail before the encoder runs
     predictor = SamPredictor(bundle, threads=args.threads)
     t0 = time.perf_counter()
     predictor.set_image(rgb)
     t1 = time.perf_counter()
-    masks, scores, _ = predictor.predict(
-        points=[p for p, _ in pts] or None, labels=[l for _, l in pts] or None, box=box,
-        multimask=not args.single,
-    )
+    masks, scores, _ = predictor.predict(**prompts, multimask=not args.single)
     t2 = time.perf_counter()
     best = int(np.argmax(scores))
     mask = masks[best]
