@@ -6,7 +6,11 @@ from typing import Callable
 
 import numpy as np
 
-from .errors import BundleError
+from .errors import BundleError, InputError
+
+# Shorter-side resizes (DINOv2's eval transform, CLIP) scale the long side by S/short: a 1x5000 strip
+# would become a 256x1,280,000 intermediate. Any image of at least 1x1 within this ratio works.
+MAX_ASPECT_RATIO = 1024
 
 PREPROCESSORS: dict[str, Callable[[np.ndarray, dict], np.ndarray]] = {}
 
@@ -27,6 +31,16 @@ def preprocess(rgb: np.ndarray, spec: dict, *, dense: bool = False) -> np.ndarra
     return fn(rgb, spec)
 
 
+def check_aspect(rgb: np.ndarray, short_side: int, what: str) -> None:
+    h, w = rgb.shape[:2]
+    if max(h, w) > MAX_ASPECT_RATIO * min(h, w):
+        raise InputError(
+            f"image {w}x{h} is too thin for {what}: its short side is resized to {short_side} px, which would "
+            f"make the long side {short_side * max(h, w) // max(min(h, w), 1):,} px; the aspect ratio must be at "
+            f"most {MAX_ASPECT_RATIO}:1 (here a short side of at least {-(-max(h, w) // MAX_ASPECT_RATIO)} px)"
+        )
+
+
 @register_preprocessor("sam_resize_longest")
 def _sam(rgb, spec):
     from .sam.transforms import encoder_input
@@ -43,7 +57,9 @@ def _dinov2(rgb, spec):
     h, w = spec["input_size"]
     if h != w:
         return preprocess_dense(rgb, size=(h, w))
-    return preprocess_classification(rgb, resize=int(spec.get("resize", 256) * h / 224), crop=h)
+    resize = int(spec.get("resize", 256) * h / 224)
+    check_aspect(rgb, resize, "the DINOv2 resize")
+    return preprocess_classification(rgb, resize=resize, crop=h)
 
 
 @register_preprocessor("dinov2:dense")
@@ -57,4 +73,6 @@ def _dinov2_dense(rgb, spec):
 def _clip(rgb, spec):
     from .models.clip_preprocess import preprocess as clip_preprocess
 
-    return clip_preprocess(rgb, size=int(spec["input_size"][0]))
+    size = int(spec["input_size"][0])
+    check_aspect(rgb, size, "the CLIP resize")
+    return clip_preprocess(rgb, size=size)

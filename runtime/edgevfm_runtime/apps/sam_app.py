@@ -9,29 +9,39 @@ import numpy as np
 from ..errors import InputError
 from ..image import load_rgb
 from ..sam import SamPredictor
+from ..sam.prompts import decoder_feed
+from ..sam.transforms import check_image_size
 from . import register_runner
 from .overlay import overlay, save_png
 
 
-def parse_point(text: str) -> tuple[tuple[float, float], int]:
-    parts = text.split(",")
+POINT_SYNTAX = "X,Y[,LABEL] (pixels; LABEL 1 = foreground, the default, or 0 = background)"
+
+
+def _numbers(text: str) -> list[float] | None:
     try:
-        vals = [float(p) for p in parts]
+        vals = [float(p) for p in text.split(",")]
     except ValueError:
-        raise InputError(f"--point expects X,Y or X,Y,LABEL, got {text!r}") from None
-    if len(vals) not in (2, 3):
-        raise InputError(f"--point expects X,Y or X,Y,LABEL, got {text!r}")
+        return None
+    return vals if all(np.isfinite(vals)) else None
+
+
+def parse_point(text: str) -> tuple[tuple[float, float], int]:
+    """``X,Y[,LABEL]``: a click in image pixels; LABEL must be exactly 0 or 1."""
+    vals = _numbers(text)
+    if vals is None or len(vals) not in (2, 3):
+        raise InputError(f"--point expects {POINT_SYNTAX}, got {text!r}")
+    if len(vals) == 3 and vals[2] not in (0.0, 1.0):
+        raise InputError(f"--point {text!r}: LABEL must be 0 (background) or 1 (foreground), got {text.split(',')[2]}")
     label = int(vals[2]) if len(vals) == 3 else 1
     return (vals[0], vals[1]), label
 
 
 def parse_box(text: str) -> list[float]:
-    try:
-        vals = [float(p) for p in text.split(",")]
-    except ValueError:
-        vals = []
-    if len(vals) != 4:
-        raise InputError(f"--box expects X0,Y0,X1,Y1, got {text!r}")
+    """``X0,Y0,X1,Y1``: a box in image pixels."""
+    vals = _numbers(text)
+    if vals is None or len(vals) != 4:
+        raise InputError(f"--box expects X0,Y0,X1,Y1 (four finite numbers, pixels), got {text!r}")
     return vals
 
 
@@ -44,14 +54,14 @@ def run_sam(bundle, args, *, emit=print) -> dict:
     if not pts and box is None:
         pts = [((w / 2, h / 2), 1)]
         emit(f"no prompt given: using one foreground click at the image centre ({w / 2:g}, {h / 2:g})")
+    prompts = {"points": [p for p, _ in pts] or None, "labels": [l for _, l in pts] or None, "box": box}
+    check_image_size(h, w)
+    decoder_feed(**prompts, mask_input=None, image_size=(h, w))  # bad prompts fail before the encoder runs
     predictor = SamPredictor(bundle, threads=args.threads)
     t0 = time.perf_counter()
     predictor.set_image(rgb)
     t1 = time.perf_counter()
-    masks, scores, _ = predictor.predict(
-        points=[p for p, _ in pts] or None, labels=[l for _, l in pts] or None, box=box,
-        multimask=not args.single,
-    )
+    masks, scores, _ = predictor.predict(**prompts, multimask=not args.single)
     t2 = time.perf_counter()
     best = int(np.argmax(scores))
     mask = masks[best]

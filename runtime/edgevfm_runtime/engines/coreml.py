@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import platform
+import threading
 from pathlib import Path
 from typing import Mapping
 
@@ -26,13 +27,15 @@ class CoreMlSession(Session):
         self.output_names = [o.name for o in spec.description.output]
         self._leading = {i.name: (int(i.type.multiArrayType.shape[0]) if i.type.multiArrayType.shape else None)
                          for i in spec.description.input}
+        self._lock = threading.Lock()  # coremltools documents no thread safety for predict: take turns
         self.engine = f"coreml (coremltools {ct.__version__}, {compute_units})"
 
     def run(self, feed: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         batch = batch_of_ones(feed, self._leading)
         if batch:  # packages are converted at batch 1 (e.g. CLIP's text tower): larger batches item by item
             return run_items(self, feed, batch)
-        out = self._model.predict({k: np.asarray(feed[k]) for k in self.input_names})
+        with self._lock:
+            out = self._model.predict({k: np.asarray(feed[k]) for k in self.input_names})
         return {k: np.asarray(out[k], dtype=np.float32) for k in self.output_names}
 
 

@@ -5,6 +5,7 @@ float feeds are quantized with the input tensor's scale and zero point, integer 
 dequantized with the output's, so callers always see the manifest's float32 contract."""
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Mapping
 
@@ -52,6 +53,7 @@ class LiteRtSession(Session):
         self.output_names = list(sigs[keys[0]]["outputs"])
         first = (*self._in[keys[0]].values(), *self._out[keys[0]].values())
         kinds = "/".join(sorted({str(np.dtype(d["dtype"])) for d in first}))
+        self._lock = threading.Lock()  # an Interpreter is not thread-safe: one invoke at a time
         self.engine = f"litert {version} (XNNPACK, {threads or 'default'} threads, IO {kinds})"
 
     def _pick(self, feed: Mapping[str, np.ndarray]) -> str:
@@ -82,8 +84,11 @@ class LiteRtSession(Session):
             return {k: np.concatenate([p[k] for p in parts]) for k in self.output_names}
         key = self._pick(feed)
         ins, outs = self._in[key], self._out[key]
-        out = self._runners[key](**{k: _quantize(feed[k], ins[k]) for k in self.input_names})
-        return {k: _dequantize(np.asarray(out[k]), outs[k]) for k in self.output_names}
+        args = {k: _quantize(feed[k], ins[k]) for k in self.input_names}
+        with self._lock:
+            out = self._runners[key](**args)
+            out = {k: np.array(out[k]) for k in self.output_names}  # own copies before the next invoke
+        return {k: _dequantize(out[k], outs[k]) for k in self.output_names}
 
 
 register_engine(

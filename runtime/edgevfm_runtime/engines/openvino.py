@@ -2,6 +2,7 @@
 otherwise runs bf16 on CPUs with AVX-512 BF16/AMX, which silently breaks FP32 parity."""
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Mapping
 
@@ -37,10 +38,14 @@ class OvSession(Session):
         self.engine = f"openvino {ov.__version__} ({device}, {self.inference_precision})"
         self.input_names = [_name(p) for p in self._compiled.inputs]
         self.output_names = [_name(p) for p in self._compiled.outputs]
-        self._request = self._compiled.create_infer_request()
+        self._local = threading.local()
 
     def run(self, feed: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        res = self._request.infer({k: np.ascontiguousarray(v) for k, v in feed.items()})
+        # A compiled model is thread-safe, an infer request is not: one request per calling thread.
+        request = getattr(self._local, "request", None)
+        if request is None:
+            request = self._local.request = self._compiled.create_infer_request()
+        res = request.infer({k: np.ascontiguousarray(v) for k, v in feed.items()})
         return {name: np.array(res[port]) for name, port in zip(self.output_names, self._compiled.outputs)}
 
 

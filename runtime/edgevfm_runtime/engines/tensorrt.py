@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
+import threading
 from pathlib import Path
 from typing import Mapping
 
@@ -121,12 +122,17 @@ class TrtSession(Session):
         self.input_names = [n for n in names if self._engine.get_tensor_mode(n) == mode]
         self.output_names = [n for n in names if self._engine.get_tensor_mode(n) != mode]
         self._stream = _ok(self._cudart.cudaStreamCreate())
+        self._lock = threading.Lock()  # one execution context and stream: calls from many threads take turns
         self.engine = f"tensorrt {trt.__version__} ({gpu_name()})"
 
     def _dtype(self, name: str):
         return np.dtype(self._trt.nptype(self._engine.get_tensor_dtype(name)))
 
     def run(self, feed: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        with self._lock:
+            return self._run(feed)
+
+    def _run(self, feed: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         cudart, kind = self._cudart, self._cudart.cudaMemcpyKind
         buffers = []
         try:

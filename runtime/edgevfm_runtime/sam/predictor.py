@@ -1,12 +1,16 @@
-"""SamPredictor: the official two-phase API (set_image, predict) over a bundle's encoder/decoder."""
+"""SamPredictor: the official two-phase API (set_image, predict) over a bundle's encoder/decoder, plus a
+state-free form (embed, predict(embedding, …)) for sharing one predictor between threads."""
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 
 from ..bundle import Bundle
 from ..errors import BundleError, InputError
 from ..image import ImageLike, load_rgb
-from .prompts import decoder_feed
+from .embedding import ImageEmbedding
+from .prompts import check_flag, decoder_feed
 from .transforms import encoder_input
 
 MASK_THRESHOLD = 0.0
@@ -14,6 +18,10 @@ MASK_THRESHOLD = 0.0
 
 class SamPredictor:
     """Same semantics as segment-anything's ``SamPredictor`` (``multimask_output`` → ``multimask``).
+
+    Thread safety: ``embed`` and ``predict(embedding, …)`` keep no state and may be called from any
+    number of threads at once. ``set_image`` keeps its image per thread: ``predict`` without an
+    embedding uses the image that the *calling* thread set last, never another thread's.
 
     ``engine`` overrides the manifest's engine; extra keyword options (``threads``, ``providers``,
     ``allow_fallback``) go to the engine's session.
@@ -25,33 +33,81 @@ class SamPredictor:
         self.bundle = bundle
         self.encoder = bundle.session("encoder", engine=engine, **options)
         self.decoder = bundle.session("decoder", engine=engine, **options)
-        self.reset_image()
+        self._local = threading.local()
 
     @property
     def engine(self) -> str:
         """The engine (and provider) that actually runs the components."""
         return self.encoder.engine
 
-    def reset_image(self) -> None:
-        self.features = None
-        self.original_size = None
-        self.input_size = None
-
-    def set_image(self, image: ImageLike) -> None:
-        """Encode an RGB image (HxWx3 uint8 array or a file path)."""
+    # --- state-free form -------------------------------------------------------------------------
+    def embed(self, image: ImageLike) -> ImageEmbedding:
+        """Encode an image (path, PIL image, or RGB uint8 HxWx3 array) into an immutable ImageEmbedding."""
         rgb = load_rgb(image)
-        x, self.input_size = encoder_input(rgb)
-        self.original_size = rgb.shape[:2]
-        self.features = self.encoder.run({"images": x})["image_embeddings"]
+        x, input_size = encoder_input(rgb)
+        feats = self.encoder.run({"images": x})["image_embeddings"]
+        feats.flags.writeable = False  # a fresh engine output: frozen in place, no copy
+        return ImageEmbedding(features=feats, original_size=rgb.shape[:2], input_size=input_size)
 
-    def predict(self, points=None, labels=None, box=None, mask_input=None, multimask: bool = True,
-                return_logits: bool = False):
-        """Return (masks CxHxW bool, scores C, low_res_logits Cx256x256); C = 3 or 1."""
-        if self.features is None:
-            raise InputError("call set_image() before predict()")
+    # --- the official stateful form, per thread ----------------------------------------------------
+    def set_image(self, image: ImageLike) -> None:
+        """Encode an image for this thread's next ``predict`` calls. On failure no image is set."""
+        self._local.embedding = None
+        self._local.embedding = self.embed(image)
+
+    def reset_image(self) -> None:
+        self._local.embedding = None
+
+    @property
+    def image_embedding(self) -> ImageEmbedding | None:
+        """The embedding of the image this thread set, or None."""
+        return getattr(self._local, "embedding", None)
+
+    @property
+    def is_image_set(self) -> bool:
+        return self.image_embedding is not None
+
+    @property
+    def features(self) -> np.ndarray | None:
+        emb = self.image_embedding
+        return None if emb is None else emb.features
+
+    @property
+    def original_size(self) -> tuple[int, int] | None:
+        emb = self.image_embedding
+        return None if emb is None else emb.original_size
+
+    @property
+    def input_size(self) -> tuple[int, int] | None:
+        emb = self.image_embedding
+        return None if emb is None else emb.input_size
+
+    # --- decoding ----------------------------------------------------------------------------------
+    def predict(self, *args, **prompts):
+        """``predict(embedding, points=…, labels=…, box=…, mask_input=…, multimask=True, return_logits=False)``,
+        or without the embedding for the image this thread passed to ``set_image``.
+
+        Returns (masks CxHxW bool, scores C, low_res_logits Cx256x256); C = 3 or 1."""
+        if args and isinstance(args[0], ImageEmbedding):
+            embedding, args = args[0], args[1:]
+        else:
+            embedding = prompts.pop("embedding", None)
+        if embedding is None:
+            embedding = self.image_embedding
+            if embedding is None:
+                raise InputError("no image: call set_image(image) in this thread before predict(), "
+                                 "or pass an embedding: predict(predictor.embed(image), points=…)")
+        elif not isinstance(embedding, ImageEmbedding):
+            raise InputError(f"embedding must be an ImageEmbedding from embed(), got {type(embedding).__name__}")
+        return self._decode(embedding, *args, **prompts)
+
+    def _decode(self, emb: ImageEmbedding, points=None, labels=None, box=None, mask_input=None,
+                multimask: bool = True, return_logits: bool = False):
+        multimask = check_flag(multimask, "multimask")
+        return_logits = check_flag(return_logits, "return_logits")
         feed = decoder_feed(points=points, labels=labels, box=box, mask_input=mask_input,
-                            image_size=self.original_size)
-        feed["image_embeddings"] = self.features
+                            image_size=emb.original_size)
+        feed["image_embeddings"] = emb.features
         out = self.decoder.run(feed)
         # The decoder returns all four mask tokens: token 0 is the single-mask output, 1..3 the multimask ones.
         sel = slice(1, 4) if multimask else slice(0, 1)

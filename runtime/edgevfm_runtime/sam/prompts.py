@@ -19,9 +19,18 @@ def _as_float_array(value, name: str) -> np.ndarray:
     return arr
 
 
+def check_flag(value, name: str) -> bool:
+    """A yes/no option: only True/False (numpy bools too), so that a stray string or array is not truthy."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise InputError(f"{name} must be True or False, got {value!r}")
+
+
 def check_points(points, labels, image_size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     h, w = image_size
     pts = _as_float_array(points, "points")
+    if pts.size == 0:
+        raise InputError("points is empty: give at least one (x, y) click, or leave points=None and give a box")
     if pts.ndim == 1 and pts.shape == (2,):
         pts = pts[None]
     if pts.ndim != 2 or pts.shape[1] != 2 or len(pts) == 0:
@@ -29,10 +38,13 @@ def check_points(points, labels, image_size: tuple[int, int]) -> tuple[np.ndarra
     if labels is None:
         raise InputError("labels are required with points: 1 = foreground, 0 = background, one per point")
     lab = np.asarray(labels).reshape(-1)
+    if lab.dtype.kind not in "biuf":
+        raise InputError(f"labels must be numbers 0 (background) or 1 (foreground), got {labels!r}")
     if lab.shape[0] != pts.shape[0]:
         raise InputError(f"got {pts.shape[0]} point(s) but {lab.shape[0]} label(s)")
     if not np.isin(lab, (0, 1)).all():
-        raise InputError(f"labels must be 0 (background) or 1 (foreground), got {sorted(set(lab.tolist()))}")
+        bad = sorted({float(v) for v in lab if v not in (0, 1)}, key=str)
+        raise InputError(f"labels must be 0 (background) or 1 (foreground) exactly, got {bad}")
     for x, y in pts:
         if not (0 <= x <= w and 0 <= y <= h):
             raise InputError(f"point ({x:g}, {y:g}) lies outside the {w}x{h} image (x in [0, {w}], y in [0, {h}])")
@@ -57,10 +69,16 @@ def check_mask_input(mask_input) -> np.ndarray:
     if m.dtype.kind not in "fiu":
         raise InputError(f"mask_input must be float low-res logits, got dtype {m.dtype}")
     if m.shape not in ((LOW_RES, LOW_RES), (1, LOW_RES, LOW_RES), (1, 1, LOW_RES, LOW_RES)):
+        hint = ("; pass one of them, e.g. low_res[scores.argmax()][None]"
+                if m.ndim == 3 and m.shape[1:] == (LOW_RES, LOW_RES) else "")
         raise InputError(
-            f"mask_input must be the 1x256x256 low-res logits returned by predict(), got shape {m.shape}"
+            f"mask_input must be the 1x256x256 low-res logits returned by predict(), got shape {m.shape}{hint}"
         )
-    return m.astype(np.float32).reshape(1, 1, LOW_RES, LOW_RES)
+    m = m.astype(np.float32)
+    if not np.isfinite(m).all():
+        raise InputError(f"mask_input contains {int((~np.isfinite(m)).sum())} NaN or infinite value(s); "
+                         "pass the finite low-res logits returned by predict()")
+    return m.reshape(1, 1, LOW_RES, LOW_RES)
 
 
 def decoder_feed(
