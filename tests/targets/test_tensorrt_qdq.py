@@ -117,3 +117,24 @@ def test_sam_decoder_is_static_with_a_point_profile(tmp_path):
     prof = conv.engine_options["build"]["profiles"]
     assert prof["point_coords"] == {"min": [1, 1, 2], "opt": [1, 2, 2], "max": [1, 18, 2]}
     assert "--minShapes=point_coords:1x1x2,point_labels:1x1" in conv.notes["trtexec"]
+
+
+def test_sensitivity_fallback_keeps_the_worst_blocks_float_and_records_them(tmp_path, tiny_component, tiny_feeds):
+    """quantize.sensitivity: ranked on the calibration feeds; an unreachable target falls back
+    max_fallbacks blocks, each recorded, and the graph stays TensorRT-ready."""
+    recipe = {"quantize": {"sensitivity": {"enabled": True, "target_sqnr_db": 500, "max_fallbacks": 2,
+                                           "blocks": ["^/([A-Za-z_]+)"]}}}
+    conv = TARGETS.get("tensorrt").convert(tiny_component, tmp_path, recipe=recipe, precision="int8",
+                                           calib=tiny_feeds[:6], emit=lambda s: None)
+    sens = conv.quantization["sensitivity"]
+    assert not sens["reached"] and len(sens["fallbacks"]) == 2 and "calibration" in sens["measured_on"]
+    ranking = sens["ranking_sqnr_db_if_kept_float"]
+    worst_two = sorted(ranking, key=ranking.get, reverse=True)[:2]
+    assert [f["block"] for f in sens["fallbacks"]] == worst_two
+    kept = set(conv.quantization["float_kept"]["nodes"])
+    model = onnx.load(str(tmp_path / conv.file))
+    producers = {o: n.op_type for n in model.graph.node for o in n.output}
+    for n in model.graph.node:
+        if n.name in kept:
+            assert "DequantizeLinear" not in {producers.get(i) for i in n.input}, n.name
+    assert kept and qdq_report(model)["problems"] == []
