@@ -54,9 +54,15 @@ def qdq_report(model) -> dict:
         if n.op_type == "QuantizeLinear":
             if not all(c.op_type == "DequantizeLinear" for c in consumers.get(n.output[0], [])):
                 problems.append(f"{n.name}: QuantizeLinear not followed by DequantizeLinear (unfusable)")
+            # A weighted op's output may be quantized only as the next weighted op's input (Conv → Conv):
+            # then TensorRT fuses the Q into the producer. Anything else is output quantization.
             src = producer.get(n.input[0])
-            if src is not None and src.op_type in WEIGHTED_OPS:
-                problems.append(f"{n.name}: quantizes the output of {src.op_type} {src.name!r} "
+            readers = [c for dq in consumers.get(n.output[0], []) for c in consumers.get(dq.output[0], [])]
+            to_output = any(dq.output[0] in outputs for dq in consumers.get(n.output[0], []))
+            if src is not None and src.op_type in WEIGHTED_OPS and (
+                    to_output or any(c.op_type not in WEIGHTED_OPS for c in readers)):
+                problems.append(f"{n.name}: quantizes the output of {src.op_type} {src.name!r} for "
+                                f"{sorted({c.op_type for c in readers if c.op_type not in WEIGHTED_OPS}) or 'a graph output'} "
                                 "(Q/DQ belongs on weighted-op inputs only)")
             continue
         if n.output[0] in outputs:

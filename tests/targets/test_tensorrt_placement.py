@@ -94,3 +94,12 @@ def test_inputs_only_gives_non_weighted_consumers_the_float_tensor():
         assert np.allclose(mm, before[0] - np.round(x / 0.05) * 0.05, atol=1e-5)
         if graph_output:
             assert np.array_equal(after[1], x) and not np.array_equal(before[1], x)  # the output is float again
+
+
+def test_a_weighted_ops_output_may_be_the_next_weighted_ops_quantized_input():
+    """Conv → Conv (MobileSAM's patch embedding): the second op's input Q/DQ is input quantization."""
+    nodes = [WEIGHT, helper.make_node("MatMul", ["x", "w"], ["mm"], name="first"),
+             helper.make_node("QuantizeLinear", ["mm", "s", "zp"], ["mm_q"], name="mm_Q"),
+             helper.make_node("DequantizeLinear", ["mm_q", "s", "zp"], ["mm_dq"], name="mm_DQ"),
+             helper.make_node("MatMul", ["mm_dq", "w"], ["y"], name="second")]
+    assert qdq_report(_model(nodes))["problems"] == []
