@@ -3,6 +3,9 @@
 # torch (installed first, pinned through constraints.txt) and both edgevfm distributions.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${EDGEVFM_JETSON:-0}" = 1 ]; then  # on-device runtime with JetPack's TensorRT (see the script)
+  exec bash scripts/setup_jetson.sh
+fi
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv

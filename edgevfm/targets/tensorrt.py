@@ -1,11 +1,14 @@
 """TensorRT (Jetson / NVIDIA GPUs): the bundle holds TensorRT-ready ONNX; the engine is built on the
 device by the runtime (``edgevfm-rt build``), because engines are tied to a TensorRT version and GPU.
 
-* int8: explicit quantization — symmetric INT8 Q/DQ (zero points 0, per-channel weights), placed on
-  Conv/MatMul/Gemm inputs where TensorRT fuses them; the rest builds in FP16 with LayerNorm/Softmax
-  pinned to FP32.
-* fp16: the ONNX graph itself is FP16 with LayerNorm/Softmax/Erf kept FP32 (built strongly typed).
-* SAM's decoder is the static twin (low-res masks + IoU; 1..16 points as an optimization profile):
+* Every engine is built strongly typed with no precision flags (TensorRT's guidance for explicit
+  quantization; TensorRT 11 removed the flags): the ONNX graph's own types decide each layer's precision.
+* int8: explicit quantization — symmetric INT8 Q/DQ (zero points 0, per-channel weights) on the inputs
+  of Conv/MatMul/Gemm only, where TensorRT fuses them; everything else runs in the graph's FP32
+  (LayerNorm/Softmax included). An FP16 rest would need an FP16 Q/DQ graph: not done yet.
+* fp16: the ONNX graph itself is FP16 with LayerNorm/Softmax/Erf kept FP32.
+* SAM's decoder is the static twin (low-res masks + IoU; 1..18 points as an optimization profile —
+  16 user points plus the runtime's padding point or two box corners):
   TensorRT cannot take ``orig_im_size`` as a float shape input (SAM_TensorRT#6). CLIP's towers keep
   their batch dim (profile 1..32), so a batch of captions runs as one engine call.
 
@@ -13,7 +16,6 @@ Verified here: the exact graph, in ONNX Runtime (parity) plus structural Q/DQ ch
 verified: the TensorRT engine itself on hardware (``scripts/gpu_checks.sh`` does that)."""
 from __future__ import annotations
 
-import importlib.util
 import tempfile
 from pathlib import Path
 
@@ -30,7 +32,10 @@ from .trt_quant import quantize_qdq_trt
 TRT_INT8 = {"activation_type": "int8", "weight_type": "int8", "symmetric_activations": True, "per_channel": True}
 # Symbolic dims TensorRT keeps dynamic, each with an optimization profile (min, max; opt = the
 # example's size): SAM's prompt points, and the CLIP towers' batch (text embeddings are made in batches).
-DYNAMIC_DIMS: dict[str, tuple[int, int]] = {**RANGES, "batch": (1, 32)}
+# The SAM runtime appends a padding point (or two box corners) to the user's points: the profile
+# covers 16 user points plus those two, and the engine refuses more with a typed error.
+SAM_USER_POINTS = RANGES["num_points"][1]
+DYNAMIC_DIMS: dict[str, tuple[int, int]] = {"num_points": (1, SAM_USER_POINTS + 2), "batch": (1, 32)}
 FP32_OPS = ("LayerNormalization", "ReduceMean", "Pow", "Sqrt", "Softmax", "Erf")
 VERIFICATION = ("Q/DQ graph + its ONNX Runtime parity verified here; "
                 "the TensorRT engine path is not yet verified on hardware")
@@ -56,19 +61,17 @@ def profiles(comp: Component) -> dict[str, dict[str, list[int]]]:
     return out
 
 
-def build_settings(comp: Component, precision: str, fp32_layers: list[str], workspace_mib: int) -> dict:
-    return {"precision": precision, "strongly_typed": precision in ("fp16", "fp32"),
-            "int8": precision == "int8", "fp16": precision == "int8",
-            "fp32_layers": fp32_layers if precision == "int8" else [],
-            "profiles": profiles(comp), "workspace_mib": workspace_mib, "timing_cache": True}
+def build_settings(comp: Component, precision: str, workspace_mib: int) -> dict:
+    """What the runtime builds with (and hashes into the engine's cache key). No precision flags:
+    strongly typed, so the graph's types are the precisions."""
+    return {"precision": precision, "strongly_typed": True, "profiles": profiles(comp),
+            "workspace_mib": workspace_mib, "timing_cache": True}
 
 
 def trtexec_line(file: str, s: dict) -> str:
     parts = [f"trtexec --onnx={file} --saveEngine={file.rsplit('.', 1)[0]}.engine --timingCacheFile=timing.cache",
              f"--memPoolSize=workspace:{s['workspace_mib']}M"]
-    parts += ["--stronglyTyped"] if s["strongly_typed"] else ["--int8", "--fp16"]
-    if s["fp32_layers"]:
-        parts += ["--precisionConstraints=obey", "--layerPrecisions=" + ",".join(f"{n}:fp32" for n in s["fp32_layers"])]
+    parts.append("--stronglyTyped")
     for w, flag in (("min", "--minShapes"), ("opt", "--optShapes"), ("max", "--maxShapes")):
         if s["profiles"]:
             parts.append(flag + "=" + ",".join(f"{k}:{'x'.join(map(str, v[w]))}" for k, v in s["profiles"].items()))
@@ -86,11 +89,17 @@ class TensorRtTarget(Target):
     verification = VERIFICATION
 
     def engine_version(self) -> str:
-        return ">=10.0"
+        from edgevfm_runtime.engines.trt_support import SUPPORTED
+
+        (lo, lo_minor), (hi, _) = SUPPORTED
+        return f">={lo}.{lo_minor},<{hi}"
 
     def parity_engine(self) -> str | None:
-        # TensorRT needs an NVIDIA GPU; elsewhere parity runs the very same ONNX graph in ONNX Runtime.
-        return "tensorrt" if importlib.util.find_spec("tensorrt") else "onnxruntime"
+        # TensorRT only where its probe passes (supported version, cuda-python, a CUDA device): a CPU
+        # machine that merely has the wheel runs the very same ONNX graph in ONNX Runtime.
+        from edgevfm_runtime.engines import get_engine
+
+        return "tensorrt" if get_engine("tensorrt").unavailable_reason() is None else "onnxruntime"
 
     def needs_calibration(self, precision: str, recipe: dict) -> bool:
         return precision == "int8"
@@ -130,9 +139,7 @@ class TensorRtTarget(Target):
         checks = qdq_report(model)
         if checks["problems"]:
             raise ValueError(f"{comp.name}: not TensorRT-ready: " + "; ".join(checks["problems"][:5]))
-        fp32_layers = [n.name for n in model.graph.node if n.op_type in FP32_OPS] if precision == "int8" else []
-        settings = build_settings(comp, precision, fp32_layers,
-                                  int(recipe.get("tensorrt", {}).get("workspace_mib", 1024)))
+        settings = build_settings(comp, precision, int(recipe.get("tensorrt", {}).get("workspace_mib", 1024)))
         return Converted(name, precision, quantization=info, engine_options={"build": settings},
                          inputs=comp.inputs, outputs=comp.outputs, host_outputs=host,
                          notes={"trtexec": trtexec_line(name, settings), "qdq_checks": checks,
@@ -143,5 +150,6 @@ register_preset(Preset("jetson-fp16", "tensorrt", "fp16",
                        "Jetson/NVIDIA GPUs: TensorRT FP16, LayerNorm/Softmax FP32 (ONNX + engine built on device; "
                        "engine not yet verified on hardware)", aliases=("tensorrt-fp16",)))
 register_preset(Preset("jetson-int8", "tensorrt", "int8",
-                       "Jetson/NVIDIA GPUs: TensorRT explicit INT8 (symmetric Q/DQ) + FP16 (engine built on device; "
+                       "Jetson/NVIDIA GPUs: TensorRT explicit INT8 (symmetric Q/DQ on weighted-op inputs), strongly "
+                       "typed (engine built on device; "
                        "Q/DQ graph verified in ORT, engine not yet verified on hardware)", aliases=("tensorrt-int8",)))

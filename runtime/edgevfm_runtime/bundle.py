@@ -65,14 +65,17 @@ class Bundle:
         F.regular(self.root, self.components[name]["file"], f"components.{name}.file", allow_dir=True)
         return self.root / self.components[name]["file"]
 
+    def engine_options(self, name: str) -> dict:
+        """The engine options the manifest records for component ``name`` (shared ones + its own)."""
+        return {**self.manifest["target"].get("engine_options", {}),
+                **self.components.get(name, {}).get("engine_options", {})}
+
     # -- running --------------------------------------------------------------------------------
     def session(self, name: str, *, engine: str | None = None, **options) -> Session:
         """Open one component with the manifest's engine (or ``engine``) and the engine options the
         manifest records for it (e.g. OpenVINO's inference precision); ``options`` override them."""
         if engine is None or get_engine(engine).name == get_engine(self.engine_name).name:
-            recorded = {**self.manifest["target"].get("engine_options", {}),
-                        **self.components.get(name, {}).get("engine_options", {})}
-            options = {**recorded, **options}
+            options = {**self.engine_options(name), **options}
         from .host_outputs import with_host_outputs  # lazy: it imports the SAM helpers, which import Bundle
 
         sess = get_engine(engine or self.engine_name).session(self.component_path(name), **options)

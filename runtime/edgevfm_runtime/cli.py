@@ -80,8 +80,8 @@ def cmd_build(args) -> int:
     reason = get_engine("tensorrt").unavailable_reason()
     if reason:
         raise EdgeVFMError(f"cannot build TensorRT engines here: {reason}")
-    for name, comp in bundle.components.items():
-        path = build_engine(bundle.component_path(name), comp.get("engine_options", {}).get("build", {}))
+    for name in bundle.components:
+        path = build_engine(bundle.component_path(name), bundle.engine_options(name).get("build", {}))
         print(f"  {name}: {path}")
     return 0
 

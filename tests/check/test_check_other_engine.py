@@ -1,10 +1,9 @@
 """A jetson-* bundle on a host without TensorRT: `check` names the engine that can read the same
 files, and `--engine onnxruntime` checks the exact Q/DQ graph TensorRT would consume."""
-import importlib.util
-
 import pytest
 
 from edgevfm.cli.main import main
+from edgevfm_runtime.engines import get_engine
 
 
 @pytest.fixture(scope="module")
@@ -15,7 +14,7 @@ def jetson_bundle(tmp_path_factory):
                   overrides=["input_size=[28, 28]"], emit=lambda s: None).path
 
 
-@pytest.mark.skipif(importlib.util.find_spec("tensorrt") is not None, reason="TensorRT is installed: it runs as is")
+@pytest.mark.skipif(get_engine("tensorrt").unavailable_reason() is None, reason="TensorRT runs here: it runs as is")
 def test_missing_tensorrt_names_the_alternative(jetson_bundle, capsys):
     assert main(["check", str(jetson_bundle)]) == 2
     err = capsys.readouterr().err

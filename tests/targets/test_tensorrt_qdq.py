@@ -56,11 +56,32 @@ def test_qdq_graph_parity_in_onnxruntime(int8, tiny_component, tiny_feeds):
 def test_build_settings_and_trtexec_line(int8):
     _, conv = int8
     build = conv.engine_options["build"]
-    assert build["int8"] and build["fp16"] and not build["strongly_typed"]
-    assert any("LayerNorm" in n or "ReduceMean" in n or "Softmax" in n for n in build["fp32_layers"])
+    assert build["strongly_typed"] and build["precision"] == "int8"
+    assert not {"int8", "fp16", "fp32_layers"} & set(build)  # no precision flags: the graph's types decide
     line = conv.notes["trtexec"]
-    assert line.startswith("trtexec --onnx=encoder.onnx") and "--int8" in line and "--precisionConstraints=obey" in line
+    assert line.startswith("trtexec --onnx=encoder.onnx") and "--stronglyTyped" in line
+    assert not {"--int8", "--fp16", "--precisionConstraints=obey"} & set(line.split())
     assert "not yet verified on hardware" in conv.notes["verification"]
+
+
+def test_qdq_only_on_weighted_op_inputs(int8):
+    """No Q/DQ after a Conv/MatMul/Gemm, no DequantizeLinear feeding Softmax/Add/LayerNorm or a graph output."""
+    path, conv = int8
+    model = onnx.load(str(path))
+    g = model.graph
+    inits = {i.name for i in g.initializer}
+    producer = {o: n for n in g.node for o in n.output}
+    act_dq = [n for n in g.node if n.op_type == "DequantizeLinear" and n.input[0] not in inits]
+    assert act_dq, "no activation was quantized"
+    for dq in act_dq:
+        consumers = [n for n in g.node if dq.output[0] in n.input]
+        assert consumers and {c.op_type for c in consumers} <= {"Conv", "MatMul", "Gemm"}, dq.name
+        assert dq.output[0] not in {o.name for o in g.output}
+    for q in (n for n in g.node if n.op_type == "QuantizeLinear"):  # a weighted op's output: only for another
+        src = producer.get(q.input[0])
+        readers = {c.op_type for dq in g.node if q.output[0] in dq.input for c in g.node if dq.output[0] in c.input}
+        assert src is None or src.op_type not in ("Conv", "MatMul", "Gemm") or readers <= {"Conv", "MatMul", "Gemm"}
+    assert conv.quantization["placement"]["qdq_on"] == "weighted-op inputs only"
 
 
 def test_fp16_keeps_layernorm_and_softmax_fp32(tmp_path, tiny_component, tiny_feeds):
@@ -79,7 +100,8 @@ def test_recipe_cannot_ask_for_asymmetric_int8(tmp_path, tiny_component, tiny_fe
 
 def test_sam_decoder_is_static_with_a_point_profile(tmp_path):
     """The TensorRT SAM decoder: no orig_im_size (TensorRT shape input must be int32, SAM_TensorRT#6),
-    no data-dependent masks output, 1..16 points as an optimization profile, masks upscaled on the host."""
+    no data-dependent masks output, 1..18 points as an optimization profile (16 user points + the
+    runtime's padding point or box corners), masks upscaled on the host."""
     from edgevfm import weights as W
     from edgevfm.models import get_model
 
@@ -94,5 +116,26 @@ def test_sam_decoder_is_static_with_a_point_profile(tmp_path):
     assert not {"Resize", "ArgMax", "Range"} & {n.op_type for n in graph.node}
     assert conv.host_outputs == {"masks": "sam_upscale_masks"}
     prof = conv.engine_options["build"]["profiles"]
-    assert prof["point_coords"] == {"min": [1, 1, 2], "opt": [1, 2, 2], "max": [1, 16, 2]}
+    assert prof["point_coords"] == {"min": [1, 1, 2], "opt": [1, 2, 2], "max": [1, 18, 2]}
     assert "--minShapes=point_coords:1x1x2,point_labels:1x1" in conv.notes["trtexec"]
+
+
+def test_sensitivity_fallback_keeps_the_worst_blocks_float_and_records_them(tmp_path, tiny_component, tiny_feeds):
+    """quantize.sensitivity: ranked on the calibration feeds; an unreachable target falls back
+    max_fallbacks blocks, each recorded, and the graph stays TensorRT-ready."""
+    recipe = {"quantize": {"sensitivity": {"enabled": True, "target_sqnr_db": 500, "max_fallbacks": 2,
+                                           "blocks": ["^/([A-Za-z_]+)"]}}}
+    conv = TARGETS.get("tensorrt").convert(tiny_component, tmp_path, recipe=recipe, precision="int8",
+                                           calib=tiny_feeds[:6], emit=lambda s: None)
+    sens = conv.quantization["sensitivity"]
+    assert not sens["reached"] and len(sens["fallbacks"]) == 2 and "calibration" in sens["measured_on"]
+    ranking = sens["ranking_sqnr_db_if_kept_float"]
+    worst_two = sorted(ranking, key=ranking.get, reverse=True)[:2]
+    assert [f["block"] for f in sens["fallbacks"]] == worst_two
+    kept = set(conv.quantization["float_kept"]["nodes"])
+    model = onnx.load(str(tmp_path / conv.file))
+    producers = {o: n.op_type for n in model.graph.node for o in n.output}
+    for n in model.graph.node:
+        if n.name in kept:
+            assert "DequantizeLinear" not in {producers.get(i) for i in n.input}, n.name
+    assert kept and qdq_report(model)["problems"] == []
