@@ -6,8 +6,10 @@ from typing import Mapping
 import torch
 from torch import nn
 
+from edgevfm_runtime.errors import EdgeVFMError
 
-class CheckpointError(ValueError):
+
+class CheckpointError(EdgeVFMError, ValueError):
     """A checkpoint does not match the model it is loaded into."""
 
 
