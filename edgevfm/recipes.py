@@ -74,6 +74,7 @@ SCHEMA: dict[str, Any] = {
     "input_size": (int, list),  # DINOv2 export resolution: S or [H, W], multiples of 14
     "intermediate_layers": list,  # DINOv2: extra normed outputs of these block indices
     "prenorm": bool,  # DINOv2: also output all tokens before the final norm (x_prenorm)
+    "pos_embed_resample": str,  # DINOv2: official | transformers | timm (default: the checkpoint's library)
     "export": {"opset": int},
     "decoder": {"return_single_mask": bool},
     "litert": {"point_counts": list},  # LiteRT SAM decoder: one signature per prompt-point count N

@@ -37,5 +37,6 @@ def load_torch_model(manifest: dict, *, weights: str | None = None) -> TorchMode
         raise ReferenceUnavailable(
             f"the weights {spec!r} (id {resolved.id[:16]}) are not the bundle's ({recorded['id'][:16]}); "
             "pass the checkpoint the bundle was exported from with --weights PATH")
-    recipe = manifest.get("provenance", {}).get("recipe", {})
+    # The options the export settled on (e.g. DINOv2's pos-embed resampling) win over today's defaults.
+    recipe = {**manifest.get("provenance", {}).get("recipe", {}), **manifest["model"].get("options", {})}
     return TorchModel(family, family.load(variant, resolved), variant, recipe, resolved.id)

@@ -26,7 +26,8 @@ def build_manifest(*, family, model, variant, preset, target, weights, component
     return {
         "schema_version": SCHEMA_VERSION,
         "model": {"name": family.name, "family": family.family, "variant": variant, "license": family.license,
-                  "source": family.source, "weights": weights.manifest()},
+                  "source": family.source, "weights": weights.manifest(),
+                  **family.manifest_model(model, variant, recipe)},
         "target": {"preset": preset.name, "engine": target.engine, "precision": preset.precision,
                    "engine_version": target.engine_version()},
         "components": components,

@@ -112,6 +112,11 @@ class ModelFamily:
         quantizers calibrate on; computed from calibration images, never from parity images."""
         raise NotImplementedError(f"{self.name} does not provide calibration data yet")
 
+    def manifest_model(self, model: nn.Module, variant: str, recipe: dict) -> dict[str, Any]:
+        """Extra entries for the manifest's ``model`` section. Its ``options`` are recipe keys the weights
+        implied (e.g. DINOv2's pos-embed resampling); `check` applies them to its torch reference."""
+        return {}
+
     def extra_files(self, bundle_dir: Path, manifest: dict) -> list[str]:
         """Write model-specific side files (e.g. labeling-tool configs); return their names."""
         return []

@@ -1,4 +1,7 @@
-"""Read DINOv2 checkpoints (official ``.pth`` or Hugging Face ``safetensors``) into official key names."""
+"""Read DINOv2 checkpoints into official key names: the official ``.pth``, transformers ``Dinov2Model`` /
+``Dinov2WithRegistersModel`` files (``save_pretrained``: safetensors or ``pytorch_model.bin``) and timm
+``vit_*_dinov2`` state dicts. Where a file came from (its *origin*) decides how the pos-embed is resampled,
+so the export reproduces the numbers of the library it was validated in."""
 from __future__ import annotations
 
 import dataclasses
@@ -10,7 +13,7 @@ import torch
 
 from ...weights import unreadable_reason
 from .._loading import CheckpointError, load_state_dict_strict
-from .config import VARIANTS, DinoV2Config
+from .config import VARIANTS, DinoV2Config, with_pos_embed_resample
 from .model import DinoV2
 
 StateDict = dict[str, torch.Tensor]
@@ -102,14 +105,56 @@ def hf_to_official(sd: Mapping[str, torch.Tensor]) -> StateDict:
     return out
 
 
+def is_timm_state_dict(sd: Mapping[str, torch.Tensor]) -> bool:
+    """True for timm ``vit_*_dinov2`` names: official block names, but no ``mask_token`` (timm drops it on
+    conversion) and registers as ``reg_token``."""
+    return "reg_token" in sd or ("mask_token" not in sd and "pos_embed" in sd and "blocks.0.attn.qkv.weight" in sd)
+
+
+def timm_to_official(sd: Mapping[str, torch.Tensor]) -> StateDict:
+    """timm's DINOv2 layout to the official one.
+
+    timm's register models are ``no_embed_class``: ``pos_embed`` holds only the patch grid and the class
+    token's position was folded into ``cls_token``; a zero class position keeps the sum the same. The mask
+    token (training only) comes back as zeros, as the official code initialises it.
+    """
+    out = dict(sd)
+    if "reg_token" in out:
+        out["register_tokens"] = out.pop("reg_token")
+    pos = out.get("pos_embed")
+    if pos is not None and pos.ndim == 3:
+        n = pos.shape[1]
+        if round(n**0.5) ** 2 == n:  # a bare square grid: no class position (no_embed_class)
+            out["pos_embed"] = torch.cat([pos.new_zeros(1, 1, pos.shape[2]), pos], dim=1)
+    if "cls_token" in out:
+        out.setdefault("mask_token", out["cls_token"].new_zeros(1, out["cls_token"].shape[-1]))
+    return out
+
+
+# origin -> (recognises a raw state dict, converts it to official names); checked in order, official last.
+ORIGINS = {
+    "transformers": (is_hf_state_dict, hf_to_official),
+    "timm": (is_timm_state_dict, timm_to_official),
+    "official": (lambda sd: True, dict),
+}
+
+
+def read_dinov2_checkpoint(source: Source) -> tuple[StateDict, str]:
+    """(official-named state dict, origin) from a ``.pth`` / ``.bin`` / ``.safetensors`` path or a dict;
+    origin is ``official``, ``transformers`` or ``timm``."""
+    sd = dict(source) if isinstance(source, Mapping) else _read_file(Path(source))
+    origin, (_, convert) = next((o, fns) for o, fns in ORIGINS.items() if fns[0](sd))
+    return convert(sd), origin
+
+
 def load_dinov2_state_dict(source: Source) -> StateDict:
     """Official-named state dict from a ``.pth`` path, a ``.safetensors`` path, or an in-memory dict."""
-    sd = dict(source) if isinstance(source, Mapping) else _read_file(Path(source))
-    return hf_to_official(sd) if is_hf_state_dict(sd) else sd
+    return read_dinov2_checkpoint(source)[0]
 
 
-def infer_config(sd: Mapping[str, torch.Tensor]) -> tuple[str, DinoV2Config]:
-    """(variant, config) implied by an official-named state dict: width, depth, registers, pos-embed grid."""
+def infer_config(sd: Mapping[str, torch.Tensor], *, origin: str = "official") -> tuple[str, DinoV2Config]:
+    """(variant, config) implied by an official-named state dict: width, depth, registers, pos-embed grid;
+    the pos-embed is resampled the way ``origin``'s library does."""
     for key in ("cls_token", "pos_embed", "patch_embed.proj.weight"):
         if key not in sd:
             raise CheckpointError(f"cannot infer the DINOv2 config: key {key!r} is missing")
@@ -134,16 +179,17 @@ def infer_config(sd: Mapping[str, torch.Tensor]) -> tuple[str, DinoV2Config]:
         num_register_tokens=regs,
         layerscale="blocks.0.ls1.gamma" in sd,
     )
-    return variant, config
+    return variant, with_pos_embed_resample(config, origin)
 
 
 def load_dinov2(source: Source, *, config: DinoV2Config | None = None) -> DinoV2:
-    """Build a DinoV2 (config inferred unless given), load ``source`` strictly, return it in eval mode."""
+    """Build a DinoV2 (config inferred unless given, resampling the pos-embed as the file's library does),
+    load ``source`` strictly, return it in eval mode."""
     name = "<state dict>" if isinstance(source, Mapping) else str(source)
     try:
-        sd = load_dinov2_state_dict(source)
+        sd, origin = read_dinov2_checkpoint(source)
         if config is None:
-            _, config = infer_config(sd)
+            _, config = infer_config(sd, origin=origin)
     except CheckpointError as exc:  # name the file in every message
         if name in str(exc):
             raise

@@ -1,6 +1,7 @@
 """DINOv2 ViT-S/14 configurations and weight sources (data only)."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 
@@ -17,6 +18,8 @@ class DinoV2Config:
     num_register_tokens: int = 0
     interpolate_antialias: bool = False
     interpolate_offset: float = 0.1
+    # Whose pos-embed resampling interpolate_* follow (a POS_EMBED_RESAMPLE key); see with_pos_embed_resample.
+    pos_embed_resample: str = "official"
     layerscale: bool = True
     eps: float = 1e-6
 
@@ -38,6 +41,30 @@ VARIANTS: dict[str, DinoV2Config] = {
     "vits14": DinoV2Config(),
     "vits14-reg": DinoV2Config(num_register_tokens=4, interpolate_antialias=True, interpolate_offset=0.0),
 }
+
+# How each library resamples the pos-embed grid for another input size, as (interpolate_offset,
+# interpolate_antialias) for a model without / with register tokens. All use bicubic, align_corners=False;
+# a non-zero offset means the official scale_factor=(g + offset) / m call, zero means size=(gh, gw).
+POS_EMBED_RESAMPLE: dict[str, tuple[tuple[float, bool], tuple[float, bool]]] = {
+    # facebookresearch/dinov2 hubconf: vits14 keeps the 0.1 offset; the reg models pass offset 0 + antialias.
+    "official": ((0.1, False), (0.0, True)),
+    # transformers Dinov2Embeddings (no antialias) / Dinov2WithRegistersEmbeddings (antialias).
+    "transformers": ((0.0, False), (0.0, True)),
+    # timm resample_abs_pos_embed (checkpoint filter and dynamic_img_size alike): bicubic + antialias.
+    "timm": ((0.0, True), (0.0, True)),
+}
+
+
+def with_pos_embed_resample(config: DinoV2Config, method: str) -> DinoV2Config:
+    """``config`` resampling its pos-embed the way ``method`` (official | transformers | timm) does."""
+    if method not in POS_EMBED_RESAMPLE:
+        from ...recipes import RecipeError
+
+        raise RecipeError(f"unknown pos_embed_resample {method!r}: use one of {', '.join(POS_EMBED_RESAMPLE)}")
+    offset, antialias = POS_EMBED_RESAMPLE[method][bool(config.num_register_tokens)]
+    return dataclasses.replace(config, pos_embed_resample=method, interpolate_offset=offset,
+                               interpolate_antialias=antialias)
+
 
 _FAIR = "https://dl.fbaipublicfiles.com/dinov2/dinov2_vits14"
 

@@ -30,6 +30,11 @@ def _input_size(recipe: dict, patch: int) -> tuple[int, int]:
     return int(h), int(w)
 
 
+def _pos_embed_resample(model, recipe: dict) -> str:
+    """``--set pos_embed_resample=...`` if given, else what the checkpoint's origin implies."""
+    return str(recipe.get("pos_embed_resample") or model.config.pos_embed_resample)
+
+
 @register_model
 class DinoV2Family(ModelFamily):
     name = "dinov2"
@@ -57,9 +62,22 @@ class DinoV2Family(ModelFamily):
 
         model = load_dinov2(weights.path)  # config (depth, registers) read off the checkpoint
         if model.config.num_register_tokens != VARIANTS[variant].num_register_tokens:
+            from .._loading import CheckpointError
+
             other = "vits14-reg" if model.config.num_register_tokens else "vits14"
             raise CheckpointError(f"{weights.path} is a {other} checkpoint; pass --variant {other}")
         return model
+
+    def manifest_model(self, model, variant: str, recipe: dict) -> dict:
+        """The pos-embed resampling the bundle was exported with (the file's library unless --set), and the
+        grids it maps between; `check` rebuilds its torch reference with the same ``options``."""
+        method = _pos_embed_resample(model, recipe)
+        p = model.config.patch_size
+        h, w = _input_size(recipe, p)
+        grid = round((model.pos_embed.shape[1] - 1) ** 0.5)
+        return {"options": {"pos_embed_resample": method},
+                "pos_embed": {"resample": method, "checkpoint_library": model.config.pos_embed_resample,
+                              "checkpoint_grid": [grid, grid], "export_grid": [h // p, w // p]}}
 
     def components(self, model, variant: str, recipe: dict) -> list[Component]:
         from .export import DinoV2Export, output_names
@@ -68,6 +86,7 @@ class DinoV2Family(ModelFamily):
         layers = tuple(recipe.get("intermediate_layers", ()))
         prenorm = bool(recipe.get("prenorm", False))
         wrapper = DinoV2Export(model, intermediate_layers=layers, prenorm=prenorm).eval()
+        wrapper.model.set_pos_embed_resample(_pos_embed_resample(model, recipe))  # a private copy
         wrapper.set_export_resolution(*size)
         outs = output_names(model.config, layers, image_size=size, prenorm=prenorm)
         return [Component("encoder", wrapper, (torch.zeros(1, 3, *size),),

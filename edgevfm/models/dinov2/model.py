@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .config import DinoV2Config
+from .config import DinoV2Config, with_pos_embed_resample
 
 
 def _refresh_after_load(module: "DinoV2", _incompatible_keys) -> None:
@@ -131,7 +131,8 @@ class DinoV2(nn.Module):
 
     # -- positional embedding -------------------------------------------------------------------------------
     def interpolated_pos_embed(self, h: int, w: int) -> torch.Tensor:
-        """Positional embedding (1, 1 + (h/p)(w/p), D) for an h x w pixel input, as the official code computes it."""
+        """Positional embedding (1, 1 + (h/p)(w/p), D) for an h x w pixel input, resampled from the stored grid
+        the way ``config.pos_embed_resample`` says (official by default)."""
         gh, gw = h // self.patch_size, w // self.patch_size
         n = self.pos_embed.shape[1] - 1
         if gh * gw == n and h == w:
@@ -151,6 +152,11 @@ class DinoV2(nn.Module):
             raise RuntimeError(f"pos-embed interpolation gave {tuple(grid.shape[-2:])}, expected {(gh, gw)}")
         grid = grid.permute(0, 2, 3, 1).reshape(1, gh * gw, -1)
         return torch.cat([pos[:, :1], grid], dim=1).to(self.pos_embed.dtype)
+
+    def set_pos_embed_resample(self, method: str) -> None:
+        """Resample the pos-embed the way ``method`` (official | transformers | timm) does from now on."""
+        self.config = with_pos_embed_resample(self.config, method)
+        self._refresh_export_pos_embed()
 
     def set_export_resolution(self, h: int, w: int) -> None:
         """Precompute the pos-embed for h x w so a traced graph holds a constant instead of a bicubic resize.
