@@ -31,6 +31,7 @@ class WeightSource:
     hf_repo: str | None = None
     hf_filename: str | None = None
     sha256: str | None = None
+    unavailable: str | None = None  # why there is nothing to download (e.g. a student trained locally)
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,8 @@ def _unreachable(host: str) -> str | None:
 
 def fetch_official(source: WeightSource, *, model: str) -> Path:
     """Return the cached official checkpoint, downloading it (with progress) if needed."""
+    if source.unavailable:
+        raise WeightsUnavailable(source.unavailable)
     dest_dir = cache_dir() / model
     dest = dest_dir / source.filename
     if dest.exists():

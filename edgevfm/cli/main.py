@@ -141,9 +141,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_check_parser(sub).set_defaults(func=cmd_check)
     add_bench_parser(sub).set_defaults(func=cmd_bench)
+    from .distill import add_distill_parser, cmd_distill
     from .sign import add_sign_parsers
 
     add_sign_parsers(sub)
+    add_distill_parser(sub).set_defaults(func=cmd_distill)
     return parser
 
 

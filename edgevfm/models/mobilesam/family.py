@@ -14,6 +14,7 @@ from edgevfm_runtime.sam.transforms import IMG_SIZE, PIXEL_MEAN, PIXEL_STD, enco
 from ...weights import WeightSource, torch_load
 from .._loading import load_state_dict_strict
 from ..spec import Component, ModelFamily, TensorSpec, register_model
+from .encoders import STUDENTS
 
 # No checksum is published with the release, so the file's sha256 is recorded, not verified.
 _SOURCE = WeightSource(
@@ -48,7 +49,7 @@ class MobileSAMFamily(ModelFamily):
     name = "sam"
     family = "mobilesam"
     aliases = ("mobilesam",)
-    variants = ("vit_t",)
+    variants = ("vit_t", *STUDENTS)
     default_variant = "vit_t"
     license = "Apache-2.0"
     source = "https://github.com/ChaoningZhang/MobileSAM"
@@ -57,9 +58,13 @@ class MobileSAMFamily(ModelFamily):
     def build(self, variant: str):
         from .model import build_mobilesam
 
-        return build_mobilesam()
+        return build_mobilesam(variant)
 
     def weight_source(self, variant: str) -> WeightSource:
+        if variant in STUDENTS:
+            return WeightSource(filename=f"sam_{variant}.pt", unavailable=(
+                f"sam/{variant} is a distillation student with no released weights: train one with "
+                f"`edgevfm distill sam --student {variant} --data DIR -o RUN_DIR` and pass --weights RUN_DIR/student.pt"))
         return _SOURCE
 
     def load_checkpoint(self, model, path: Path, variant: str) -> None:

@@ -25,9 +25,9 @@ class MobileSAM(nn.Module):
 
     mask_threshold: float = 0.0
 
-    def __init__(self) -> None:
+    def __init__(self, *, image_encoder: nn.Module | None = None) -> None:
         super().__init__()
-        self.image_encoder = TinyViT()
+        self.image_encoder = image_encoder if image_encoder is not None else TinyViT()
         self.prompt_encoder = PromptEncoder(embed_dim=256, image_embedding_size=(64, 64),
                                             input_image_size=(IMG_SIZE, IMG_SIZE), mask_in_chans=16)
         self.mask_decoder = MaskDecoder(transformer_dim=256, num_multimask_outputs=3,
@@ -58,6 +58,9 @@ class MobileSAM(nn.Module):
         return F.interpolate(masks, tuple(original_size), mode="bilinear", align_corners=False)
 
 
-def build_mobilesam() -> MobileSAM:
-    """MobileSAM (vit_t) in eval mode, fp32, randomly initialised; load weights strictly afterwards."""
-    return MobileSAM().float().eval()
+def build_mobilesam(variant: str = "vit_t") -> MobileSAM:
+    """MobileSAM in eval mode, fp32, randomly initialised; load weights strictly afterwards.
+    ``variant`` picks the image encoder (``vit_t``: TinyViT, the teacher; see ``encoders``)."""
+    from .encoders import build_image_encoder
+
+    return MobileSAM(image_encoder=build_image_encoder(variant)).float().eval()

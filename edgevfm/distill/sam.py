@@ -1,0 +1,120 @@
+"""The SAM distillation task: frozen MobileSAM teacher, a student image encoder, mask-IoU evaluation.
+
+The student checkpoint (``student.pt``) is a whole ``sam`` model: the trained student image encoder
+plus the teacher's prompt encoder and mask decoder, copied unchanged (they are frozen here, and
+the student's embedding is trained to be the teacher's, so the decoder is shared). It therefore
+loads strictly as ``sam --variant STUDENT`` and exports, checks and benches like the teacher.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from edgevfm_runtime.parity import mask_iou
+from edgevfm_runtime.sam.prompt_set import prompt_set
+from edgevfm_runtime.sam.prompts import decoder_feed
+from edgevfm_runtime.sam.transforms import encoder_input
+
+from ..registry import did_you_mean
+from . import DistillError
+
+TEACHER_VARIANT = "vit_t"
+
+
+class SamTask:
+    family = "sam"
+
+    def __init__(self, *, student: str, teacher_weights: str, seed: int) -> None:
+        from .. import weights as W
+        from ..models import get_model
+        from ..models.mobilesam.encoders import STUDENTS
+        from ..models.mobilesam.model import build_mobilesam
+
+        if student not in STUDENTS:
+            raise DistillError(f"unknown sam student {student!r} (known: {', '.join(STUDENTS)})"
+                               + did_you_mean(student, STUDENTS))
+        fam = get_model("sam")
+        self.student_name = student
+        self.weights = W.resolve(teacher_weights, fam.weight_source(TEACHER_VARIANT), model=fam.family)
+        self.teacher = fam.load(TEACHER_VARIANT, self.weights).requires_grad_(False)
+        with torch.random.fork_rng():
+            torch.manual_seed(seed)
+            self.model = build_mobilesam(student)
+        self.model.prompt_encoder.load_state_dict(self.teacher.prompt_encoder.state_dict())
+        self.model.mask_decoder.load_state_dict(self.teacher.mask_decoder.state_dict())
+        self.model.prompt_encoder.requires_grad_(False)
+        self.model.mask_decoder.requires_grad_(False)
+
+    @property
+    def encoder(self) -> torch.nn.Module:
+        """The trainable part."""
+        return self.model.image_encoder
+
+    @torch.no_grad()
+    def teacher_embedding(self, rgb: np.ndarray) -> np.ndarray:
+        x, _ = encoder_input(rgb)
+        return self.teacher.image_encoder(torch.from_numpy(x))[0].numpy()
+
+    def student_state_dict(self) -> dict:
+        return self.model.state_dict()
+
+    @torch.no_grad()
+    def student_embedding(self, rgb: np.ndarray) -> np.ndarray:
+        was = self.encoder.training
+        self.encoder.eval()
+        x, _ = encoder_input(rgb)
+        emb = self.encoder(torch.from_numpy(x).to(next(self.encoder.parameters()).device))[0].float().cpu().numpy()
+        self.encoder.train(was)
+        return emb
+
+    @torch.no_grad()
+    def mask_ious(self, rgb: np.ndarray, teacher_emb: np.ndarray, student_emb: np.ndarray) -> list[float]:
+        """Mask IoU of the decoder's masks (all tokens) from the student's vs the teacher's embedding,
+        over the project's SAM prompt set (the one parity and bench use)."""
+        from ..models.mobilesam.export import SamOnnxDecoder
+
+        dec = SamOnnxDecoder(self.teacher).eval()
+        h, w = rgb.shape[:2]
+        ious = []
+        for p in prompt_set(h, w).values():
+            feed = decoder_feed(points=p["points"], labels=p["labels"], box=p["box"], mask_input=None, image_size=(h, w))
+            args = [torch.from_numpy(feed[k]) for k in
+                    ("point_coords", "point_labels", "mask_input", "has_mask_input", "orig_im_size")]
+            ref = dec(torch.from_numpy(np.asarray(teacher_emb, np.float32))[None], *args)[0][0].numpy() > 0
+            got = dec(torch.from_numpy(np.asarray(student_emb, np.float32))[None], *args)[0][0].numpy() > 0
+            ious.extend(mask_iou(r, g) for r, g in zip(ref, got))
+        return ious
+
+    def evaluate(self, images: list[np.ndarray], teacher_embs: list[np.ndarray], *,
+                 constant: np.ndarray | None = None) -> dict:
+        """Held-out metrics: student-vs-teacher mask IoU (mean and worst over images x prompts x mask
+        tokens), embedding loss and cosine; with ``constant``, the same IoU for that fixed embedding
+        (the mean training embedding: what a student that ignores the image would reach)."""
+        import torch.nn.functional as F
+
+        ious, losses, coss, base = [], [], [], []
+        for rgb, t in zip(images, teacher_embs):
+            t = np.asarray(t, np.float32)
+            s = self.student_embedding(rgb)
+            ious += self.mask_ious(rgb, t, s)
+            losses.append(float(F.huber_loss(torch.from_numpy(s), torch.from_numpy(t))))
+            coss.append(float(np.dot(s.ravel(), t.ravel()) / (np.linalg.norm(s) * np.linalg.norm(t) + 1e-12)))
+            if constant is not None:
+                base += self.mask_ious(rgb, t, constant)
+        out = {"mask_iou": float(np.mean(ious)), "mask_iou_min": float(np.min(ious)),
+               "val_loss": float(np.mean(losses)), "embedding_cosine": float(np.mean(coss))}
+        if constant is not None:
+            out["mask_iou_constant_embedding"] = float(np.mean(base))
+        return out
+
+
+# family -> task; dinov2 and clip students are not written yet (see README "Distillation")
+TASKS = {"sam": SamTask}
+
+
+def get_task(family: str):
+    if family not in TASKS:
+        known = ", ".join(TASKS)
+        raise DistillError(f"distilling {family!r} is not available (implemented: {known})"
+                           + did_you_mean(family, TASKS))
+    return TASKS[family]
