@@ -54,6 +54,9 @@ def cmd_bench(args) -> int:
             task = bar.add_task("timing", total=None)
             on_round = lambda model, r: bar.update(task, description=f"timing {model}: round {r + 1}")  # noqa: E731
             result = _run(args, work, emit, on_round)
+        from edgevfm_runtime.placement import placement
+
+        result.setdefault("settings", {})["placement"] = placement(args) or None
         print_tables(result, console)
         paths = {"json_path": args.json, "md_path": args.md, "plot_path": args.plot}
         if args.suite and args.output and not any(paths.values()):
@@ -87,7 +90,10 @@ def _run(args, work: Path, emit, on_round) -> dict:
     from ..bench import kinds  # noqa: F401 - registers the pytorch contender kind
     from ..bench.baselines import baseline_specs
 
+    from edgevfm_runtime.placement import place_specs, placement
+
     specs = bundle_specs(args.bundles)
+    place_specs(specs, placement(args))  # --provider/--device: the bundle rows; baselines stay on the CPU
     if baselines:
         specs = baseline_specs(args.bundles[0], baselines, work / "baselines", weights=args.weights, emit=emit) + specs
     return run_bench(specs, runs=args.runs, warmup=args.warmup, threads=args.threads, baseline=args.baseline,

@@ -22,6 +22,9 @@ def add_check_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", metavar="NAME",
                    help="run the bundle's model files in another engine that reads them, e.g. onnxruntime for a "
                         "jetson-* bundle on a host without TensorRT (the exact Q/DQ / FP16 graph TensorRT consumes)")
+    from .placement import add_placement_arguments
+
+    add_placement_arguments(p)
 
 
 # bundle engine -> an engine that reads the same model files, for hosts without the first
@@ -29,7 +32,9 @@ ALTERNATIVE_ENGINE = {"tensorrt": "onnxruntime"}
 
 
 def session_options(args) -> dict:
-    return {"threads": args.threads} if args.threads else {}
+    from .placement import session_options as with_placement
+
+    return with_placement(args)
 
 
 def execute_check(bundle, reference, args):
@@ -43,6 +48,9 @@ def execute_check(bundle, reference, args):
     from .errors import EngineUnavailable
 
     opts = {**session_options(args), **({"engine": args.engine} if getattr(args, "engine", None) else {})}
+    from .placement import check_engine
+
+    check_engine(opts, opts.get("engine") or bundle.engine_name, bundle.root.name)
     try:
         report = run_check(bundle, reference=reference.outputs, reference_name=reference.name, **opts)
     except EngineUnavailable as exc:
@@ -56,7 +64,9 @@ def execute_check(bundle, reference, args):
         save_outputs(args.save_bundle_outputs, replay(bundle, reference.outputs, **opts))
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(to_json(report, bundle=bundle), indent=2) + "\n")
+        doc = to_json(report, bundle=bundle)
+        doc["placement"] = {k: v for k, v in opts.items() if k in ("providers", "device")} or None
+        Path(args.json).write_text(json.dumps(doc, indent=2) + "\n")
     return report
 
 

@@ -22,6 +22,9 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--single", action="store_true", help="SAM: one mask instead of three")
     p.add_argument("-o", "--output", help="output file (SAM: mask PNG; an _overlay.png is written beside it)")
     p.add_argument("--threads", type=int, default=None, help="engine threads (default: engine's choice)")
+    from .placement import add_placement_arguments
+
+    add_placement_arguments(p)
 
 
 def cmd_run(args) -> int:
@@ -32,6 +35,9 @@ def cmd_run(args) -> int:
     if bundle.random_weights:
         print(f"warning: {bundle.root.name} was exported from RANDOM weights "
               f"({bundle.manifest['model']['weights']['id']}); its outputs are meaningless", file=sys.stderr)
+    from .placement import check_engine, session_options
+
+    check_engine(session_options(args), bundle.engine_name, bundle.root.name)
     runner = RUNNERS.get(family)
     if runner is None:
         raise EdgeVFMError(f"`run` does not know model family {family!r} (knows: {', '.join(RUNNERS)})")

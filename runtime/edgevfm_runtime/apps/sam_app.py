@@ -8,6 +8,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..image import load_rgb
+from ..placement import session_options
 from ..sam import SamPredictor
 from . import register_runner
 from .overlay import overlay, save_png
@@ -44,7 +45,7 @@ def run_sam(bundle, args, *, emit=print) -> dict:
     if not pts and box is None:
         pts = [((w / 2, h / 2), 1)]
         emit(f"no prompt given: using one foreground click at the image centre ({w / 2:g}, {h / 2:g})")
-    predictor = SamPredictor(bundle, threads=args.threads)
+    predictor = SamPredictor(bundle, **session_options(args))
     t0 = time.perf_counter()
     predictor.set_image(rgb)
     t1 = time.perf_counter()
