@@ -31,6 +31,12 @@ def add_bench_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="DIR",
                    help="--all-targets/--suite: where bundles go (default: a temporary folder); with --suite, "
                         "results are written as DIR/<suite>.json/.md/.png unless --json/--md/--plot say otherwise")
+    from .device import add_on_argument
+
+    add_on_argument(p)
+    p.add_argument("--native", action="store_true",
+                   help="also run the engine's own benchmark tool on each bundle file (OpenVINO: benchmark_app) "
+                        "and show its figure beside ours")
     return p
 
 
@@ -54,6 +60,14 @@ def cmd_bench(args) -> int:
             task = bar.add_task("timing", total=None)
             on_round = lambda model, r: bar.update(task, description=f"timing {model}: round {r + 1}")  # noqa: E731
             result = _run(args, work, emit, on_round)
+        if args.on:
+            from .device import bench_on_devices
+
+            bench_on_devices(result, args, console)
+        if args.native:
+            from .native import print_native
+
+            print_native(result, args, console, emit)
         from edgevfm_runtime.placement import placement
 
         result.setdefault("settings", {})["placement"] = placement(args) or None

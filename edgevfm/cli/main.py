@@ -128,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_check_parser(sub).set_defaults(func=cmd_check)
     add_bench_parser(sub).set_defaults(func=cmd_bench)
+    from .device import add_device_parser
+
+    add_device_parser(sub)
     return parser
 
 

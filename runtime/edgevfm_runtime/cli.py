@@ -101,6 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="latency percentiles, memory and parity of bundles, timed interleaved")
     add_bench_arguments(p)
     p.set_defaults(func=cmd_bench)
+    from .facts import cmd_facts
+
+    p = sub.add_parser("facts", help="this machine: CPU, ISA flags, GPU, engine versions and their devices")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_facts)
     return parser
 
 

@@ -1,6 +1,7 @@
 """In a fresh virtual environment with only edgevfm-runtime[onnx] installed (no torch), a bundle
 opens and SamPredictor reproduces the official masks."""
 import json
+import os
 import subprocess
 import sys
 import venv
@@ -63,7 +64,7 @@ def test_readme_device_instructions_verbatim(tmp_path, sam_bundle):
 
     dist = tmp_path / "dist"
     built = subprocess.run(["bash", str(REPO / "scripts" / "build_wheels.sh"), str(dist)], capture_output=True,
-                           text=True, env={**__import__("os").environ, "PYTHON": sys.executable})
+                           text=True, env={**os.environ, "PYTHON": sys.executable})
     assert built.returncode == 0, built.stderr[-2000:]
     device = tmp_path / "device"
     device.mkdir()
@@ -72,7 +73,11 @@ def test_readme_device_instructions_verbatim(tmp_path, sam_bundle):
     Image.fromarray(np.random.default_rng(0).integers(0, 255, (300, 400, 3), dtype=np.uint8)).save(device / "photo.jpg")
     block = readme_device_block(REPO / "README.md", "On the device")
     assert "edgevfm_runtime-*.whl" in block and "sam-vit_t-onnx-fp32/" in block
-    proc = subprocess.run(["bash", "-euo", "pipefail", "-c", block], cwd=device, capture_output=True, text=True)
+    # as on a fresh machine: no PYTHONPATH or active venv from this test run leaking into the new one
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep)
+                                  if not Path(p, "activate").exists())
+    proc = subprocess.run(["bash", "-euo", "pipefail", "-c", block], cwd=device, capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     assert (device / "mask.png").exists() and (device / "mask_overlay.png").exists()
     # the runtime README names the same bundle folder the export writes
