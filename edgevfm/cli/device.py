@@ -18,7 +18,10 @@ def add_device_parser(sub) -> argparse.ArgumentParser:
     a.add_argument("name")
     a = dsub.add_parser("setup", help="install the runtime wheel built here into a venv on the device; report its facts")
     a.add_argument("name")
-    a.add_argument("--engine", default="onnx", choices=("onnx", "openvino", "tflite"), help="runtime extra (default onnx)")
+    a.add_argument("--engine", default="onnx", choices=("onnx", "openvino", "tflite", "none"),
+                   help="runtime extra pip installs on the device (default onnx); none: use the OS's engine")
+    a.add_argument("--system-site-packages", action="store_true",
+                   help="the device venv sees the system's packages (Jetson: JetPack's TensorRT and CUDA Python)")
     a.add_argument("--wheel", metavar="F.whl", help="an edgevfm_runtime wheel (default: built from this checkout)")
     p.set_defaults(func=cmd_device)
     return p
@@ -56,7 +59,7 @@ def cmd_device(args) -> int:
         from ..devices.setup import setup_device
 
         d = registry.get_device(args.name)
-        facts = setup_device(d, engine=args.engine, wheel=args.wheel)
+        facts = setup_device(d, engine=args.engine, wheel=args.wheel, system_site_packages=args.system_site_packages)
         print(f"{d.name}: ready — {facts_line(facts)}")
     return 0
 

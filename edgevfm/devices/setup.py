@@ -12,7 +12,7 @@ from pathlib import Path
 from . import ssh
 from .registry import Device, DeviceError, update_device
 
-ENGINE_EXTRAS = ("onnx", "openvino", "tflite")
+ENGINE_EXTRAS = ("onnx", "openvino", "tflite", "none")  # none: the engine comes with the OS (JetPack's TensorRT)
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -38,7 +38,8 @@ def remote_rt(device: Device) -> str:
     return f"{device.root}/venv/bin/edgevfm-rt"
 
 
-def setup_device(device: Device, *, engine: str = "onnx", wheel: str | Path | None = None, emit=print) -> dict:
+def setup_device(device: Device, *, engine: str = "onnx", wheel: str | Path | None = None,
+                 system_site_packages: bool = False, emit=print) -> dict:
     if engine not in ENGINE_EXTRAS:
         raise DeviceError(f"unknown engine {engine!r} for a device (choose: {', '.join(ENGINE_EXTRAS)})")
     with tempfile.TemporaryDirectory(prefix="edgevfm-wheel-") as tmp:
@@ -52,8 +53,10 @@ def setup_device(device: Device, *, engine: str = "onnx", wheel: str | Path | No
     q, w = shlex.quote, shlex.quote(remote_whl)
     pip = f"{q(root)}/venv/bin/python -m pip -q --disable-pip-version-check"
     emit(f"{device.name}: venv {root}/venv, pip install {whl.name}[{engine}]")
-    ssh.run(device, f"set -e; cd; (test -x {q(root)}/venv/bin/python || python3 -m venv {q(root)}/venv); "
-                    f"{pip} install {q(remote_whl + '[' + engine + ']')}; {pip} install --force-reinstall --no-deps {w}",
+    venv = "python3 -m venv " + ("--system-site-packages " if system_site_packages else "") + f"{q(root)}/venv"
+    spec = remote_whl if engine == "none" else f"{remote_whl}[{engine}]"
+    ssh.run(device, f"set -e; cd; (test -x {q(root)}/venv/bin/python || {venv}); "
+                    f"{pip} install {q(spec)}; {pip} install --force-reinstall --no-deps {w}",
             what=f"installing edgevfm-runtime[{engine}]", timeout=1800)
     proc = ssh.run(device, f"{q(remote_rt(device))} facts --json", what="reading the device's facts", timeout=120)
     try:

@@ -41,3 +41,22 @@ def test_duplicates_and_unknown_names():
         registry.get_device("b")
     with pytest.raises(DeviceError, match="bad device name"):
         registry.add_device("a b", "ssh://u@h")
+
+
+def test_setup_scripts_for_a_jetson(tmp_path, monkeypatch):
+    """--system-site-packages and --engine none: the venv sees JetPack's TensorRT, pip installs no engine."""
+    from types import SimpleNamespace
+
+    from edgevfm.devices import setup, ssh
+
+    scripts = []
+    monkeypatch.setattr(ssh, "put_file", lambda device, local, remote, what: scripts.append(f"put {remote}"))
+    monkeypatch.setattr(ssh, "run", lambda device, script, **kw: scripts.append(script) or SimpleNamespace(stdout='{"cpu": "x"}'))
+    whl = tmp_path / "edgevfm_runtime-0.1.0-py3-none-any.whl"
+    whl.write_bytes(b"")
+    d = registry.add_device("orin", "ssh://nvidia@orin")
+    assert setup.setup_device(d, engine="none", wheel=whl, system_site_packages=True, emit=lambda s: None) == {"cpu": "x"}
+    install = scripts[1]
+    assert "python3 -m venv --system-site-packages .edgevfm/venv" in install
+    assert "install .edgevfm/wheels/edgevfm_runtime-0.1.0-py3-none-any.whl;" in install and "[" not in install
+    assert registry.get_device("orin").engine == "none"
