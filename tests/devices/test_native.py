@@ -29,4 +29,7 @@ def test_native_benchmark_app_beside_ours(x86_bundle, tmp_path, capsys):
     assert all(c["tool"] == "benchmark_app" and "-infer_precision f32" in c["command"] for c in comps.values()), comps
     assert row["native"]["total_median_ms"] > 0, comps
     ours = row["latency_ms"][json.loads((tmp_path / "b.json").read_text())["groups"][0]["headline"]]["p50"]
+    manifest = json.loads((x86_bundle / "manifest.json").read_text())
+    for name, comp in manifest["components"].items():  # the export records the line users can run themselves
+        assert comp["conversion"]["benchmark_app"].startswith(f"benchmark_app -m {comp['file']} -d CPU"), comp
     print(f"native: benchmark_app {row['native']['total_median_ms']:.2f} ms, ours p50 {ours:.2f} ms")

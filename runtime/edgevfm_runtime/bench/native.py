@@ -23,17 +23,24 @@ def benchmark_app() -> str:
     return exe
 
 
-def openvino_component(path: Path, comp: dict, options: dict, *, runs: int, threads: int | None) -> dict:
-    cmd = [benchmark_app(), "-m", str(path), "-d", options.get("device", "CPU"), "-hint", "latency", "-api", "sync",
+def benchmark_app_args(file: str, inputs: list[dict], options: dict, *, runs: int = 100,
+                       threads: int | None = None) -> list[str]:
+    """benchmark_app's arguments for one IR with the settings our sessions use (also recorded in the manifest)."""
+    cmd = ["-m", str(file), "-d", options.get("device", "CPU"), "-hint", "latency", "-api", "sync",
            "-niter", str(max(runs, 1))]
     precision = options.get("INFERENCE_PRECISION_HINT", "f32")
     if precision:
         cmd += ["-infer_precision", str(precision)]
     if threads:
         cmd += ["-nthreads", str(threads)]
-    shapes = {t["name"]: t["shape"] for t in comp.get("inputs", [])}
+    shapes = {t["name"]: t["shape"] for t in inputs}
     if shapes and all(isinstance(d, int) for s in shapes.values() for d in s):
         cmd += ["-shape", ",".join(f"{n}[{','.join(map(str, s))}]" for n, s in shapes.items())]
+    return cmd
+
+
+def openvino_component(path: Path, comp: dict, options: dict, *, runs: int, threads: int | None) -> dict:
+    cmd = [benchmark_app(), *benchmark_app_args(str(path), comp.get("inputs", []), options, runs=runs, threads=threads)]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
     stats = {k.lower(): float(v) for k, v in _STAT.findall(proc.stdout)}
     if proc.returncode != 0 or "median" not in stats:
