@@ -7,6 +7,10 @@ if [ "${EDGEVFM_JETSON:-0}" = 1 ]; then  # on-device runtime with JetPack's Tens
   exec bash scripts/setup_jetson.sh
 fi
 PY=${PYTHON:-python3}
+# tests/devices start a real sshd on 127.0.0.1: install OpenSSH where it is missing and apt can (CI runs as root).
+if ! command -v sshd >/dev/null && [ ! -x /usr/sbin/sshd ] && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server openssh-client >/dev/null
+fi
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi

@@ -31,6 +31,12 @@ def add_bench_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="DIR",
                    help="--all-targets/--suite: where bundles go (default: a temporary folder); with --suite, "
                         "results are written as DIR/<suite>.json/.md/.png unless --json/--md/--plot say otherwise")
+    from .device import add_on_argument
+
+    add_on_argument(p)
+    p.add_argument("--native", action="store_true",
+                   help="also run the engine's own benchmark tool on each bundle file (OpenVINO: benchmark_app) "
+                        "and show its figure beside ours")
     return p
 
 
@@ -57,6 +63,17 @@ def cmd_bench(args) -> int:
             task = bar.add_task("timing", total=None)
             on_round = lambda model, r: bar.update(task, description=f"timing {model}: round {r + 1}")  # noqa: E731
             result = _run(args, work, emit, on_round)
+        if args.on:
+            from .device import bench_on_devices
+
+            bench_on_devices(result, args, console)
+        if args.native:
+            from .native import print_native
+
+            print_native(result, args, console, emit)
+        from edgevfm_runtime.placement import placement
+
+        result.setdefault("settings", {})["placement"] = placement(args) or None
         print_tables(result, console)
         paths = {"json_path": args.json, "md_path": args.md, "plot_path": args.plot}
         if args.suite and args.output and not any(paths.values()):
@@ -90,7 +107,10 @@ def _run(args, work: Path, emit, on_round) -> dict:
     from ..bench import kinds  # noqa: F401 - registers the pytorch contender kind
     from ..bench.baselines import baseline_specs
 
+    from edgevfm_runtime.placement import place_specs, placement
+
     specs = bundle_specs(args.bundles)
+    place_specs(specs, placement(args))  # --provider/--device: the bundle rows; baselines stay on the CPU
     if baselines:
         specs = baseline_specs(args.bundles[0], baselines, work / "baselines", weights=args.weights, emit=emit) + specs
     return run_bench(specs, runs=args.runs, warmup=args.warmup, threads=args.threads, baseline=args.baseline,

@@ -16,6 +16,9 @@ def add_check_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--weights", metavar="PATH",
                    help="the checkpoint the bundle was exported from (default: the manifest's random seed or the "
                         "cached official file); its sha256 must match the manifest")
+    from .device import add_on_argument
+
+    add_on_argument(p)
     p.set_defaults(func=cmd_check)
     return p
 
@@ -35,4 +38,8 @@ def cmd_check(args) -> int:
                             emit=lambda s: console.print(s, markup=False))
     report = execute_check(bundle, ref, args)
     print_report(report, console)
+    if getattr(args, "on", None):
+        from .remote_check import check_on_devices
+
+        return check_on_devices(bundle, report, args, console)
     return 0 if report.passed else 1

@@ -77,7 +77,7 @@ def cmd_export(args) -> int:
     engine_extra = {"onnxruntime": "onnx", "openvino": "openvino", "litert": "tflite"}.get(
         res.manifest["target"]["engine"], res.manifest["target"]["engine"])
     for line in ("next:", f"  edgevfm run {res.path} IMAGE{prompt}", f"  edgevfm check {res.path}",
-                 f"  edgevfm-rt run {res.path} IMAGE{prompt}   (on the device: pip install 'edgevfm-runtime[{engine_extra}]')"):
+                 f"  edgevfm-rt run {res.path} IMAGE{prompt}   (on the device: pip install 'edgevfm_runtime-*.whl[{engine_extra}]' from scripts/build_wheels.sh)"):
         console.print(line, markup=False)
     return 0
 
@@ -146,6 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_sign_parsers(sub)
     add_distill_parser(sub).set_defaults(func=cmd_distill)
+    from .device import add_device_parser
+
+    add_device_parser(sub)
     return parser
 
 

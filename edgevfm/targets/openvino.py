@@ -4,6 +4,7 @@ Every component records its inference precision as an engine option: the CPU plu
 default on CPUs with AVX-512 BF16/AMX, so FP32 must pin ``f32`` and BF16 is its own preset."""
 from __future__ import annotations
 
+import shlex
 import tempfile
 from pathlib import Path
 
@@ -58,8 +59,11 @@ class OpenVinoTarget(Target):
         ov.save_model(model, str(out_dir / name), compress_to_fp16=False)
         opts = {**{"INFERENCE_PRECISION_HINT": PRECISION_HINT[precision]},
                 **recipe.get("engine_options", {}).get(component.name, {})}
+        from edgevfm_runtime.bench.native import benchmark_app_args
+
+        line = shlex.join(["benchmark_app", *benchmark_app_args(name, [s.manifest() for s in component.inputs], opts)])
         return Converted(name, precision, quantization=info, engine_options=opts,
-                         extra_files=[f"{component.name}.bin"])
+                         extra_files=[f"{component.name}.bin"], notes={"benchmark_app": line})
 
 
 register_preset(Preset("x86-fp32", "openvino", "fp32", "x86 CPUs: OpenVINO FP32 (inference precision pinned to f32)",

@@ -24,6 +24,9 @@ def add_check_arguments(p: argparse.ArgumentParser) -> None:
                         "jetson-* bundle on a host without TensorRT (the exact Q/DQ / FP16 graph TensorRT consumes)")
     p.add_argument("--trust", action="append", metavar="KEY.pub",
                    help="refuse the bundle unless it is signed by this Ed25519 public key (PEM); repeatable")
+    from .placement import add_placement_arguments
+
+    add_placement_arguments(p)
 
 
 # bundle engine -> an engine that reads the same model files, for hosts without the first
@@ -31,7 +34,9 @@ ALTERNATIVE_ENGINE = {"tensorrt": "onnxruntime"}
 
 
 def session_options(args) -> dict:
-    return {"threads": args.threads} if args.threads else {}
+    from .placement import session_options as with_placement
+
+    return with_placement(args)
 
 
 def execute_check(bundle, reference, args):
@@ -45,6 +50,9 @@ def execute_check(bundle, reference, args):
     from .errors import EngineUnavailable
 
     opts = {**session_options(args), **({"engine": args.engine} if getattr(args, "engine", None) else {})}
+    from .placement import check_engine
+
+    check_engine(opts, opts.get("engine") or bundle.engine_name, bundle.root.name)
     try:
         report = run_check(bundle, reference=reference.outputs, reference_name=reference.name, **opts)
     except EngineUnavailable as exc:
@@ -58,7 +66,9 @@ def execute_check(bundle, reference, args):
         save_outputs(args.save_bundle_outputs, replay(bundle, reference.outputs, **opts))
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(to_json(report, bundle=bundle), indent=2) + "\n")
+        doc = to_json(report, bundle=bundle)
+        doc["placement"] = {k: v for k, v in opts.items() if k in ("providers", "device")} or None
+        Path(args.json).write_text(json.dumps(doc, indent=2) + "\n")
     return report
 
 

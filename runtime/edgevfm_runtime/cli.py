@@ -23,6 +23,9 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", help="output file (SAM: mask PNG; an _overlay.png is written beside it)")
     p.add_argument("--threads", type=int, default=None, help="engine threads (default: engine's choice)")
     add_trust_argument(p)
+    from .placement import add_placement_arguments
+
+    add_placement_arguments(p)
 
 
 def add_trust_argument(p: argparse.ArgumentParser) -> None:
@@ -41,6 +44,9 @@ def cmd_run(args) -> int:
     if bundle.random_weights:
         print(f"warning: {bundle.root.name} was exported from RANDOM weights "
               f"({bundle.manifest['model']['weights']['id']}); its outputs are meaningless", file=sys.stderr)
+    from .placement import check_engine, session_options
+
+    check_engine(session_options(args), bundle.engine_name, bundle.root.name)
     runner = RUNNERS.get(family)
     if runner is None:
         raise EdgeVFMError(f"`run` does not know model family {family!r} (knows: {', '.join(RUNNERS)})")
@@ -107,6 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="latency percentiles, memory and parity of bundles, timed interleaved")
     add_bench_arguments(p)
     p.set_defaults(func=cmd_bench)
+    from .facts import cmd_facts
+
+    p = sub.add_parser("facts", help="this machine: CPU, ISA flags, GPU, engine versions and their devices")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_facts)
     return parser
 
 

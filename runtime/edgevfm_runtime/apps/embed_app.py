@@ -8,6 +8,7 @@ import numpy as np
 from ..embed import DenseFeatures, ImageEmbedder, classify
 from ..errors import InputError
 from ..image import load_rgb
+from ..placement import session_options
 from . import register_runner
 from .overlay import save_png
 
@@ -29,8 +30,8 @@ def pca_rgb(features: np.ndarray) -> np.ndarray:
 @register_runner("dinov2")
 def run_dinov2(bundle, args, *, emit=print) -> dict:
     rgb = load_rgb(args.image)
-    feats = DenseFeatures(bundle, threads=args.threads)(rgb)
-    cls = ImageEmbedder(bundle, threads=args.threads)(rgb)
+    feats = DenseFeatures(bundle, **session_options(args))(rgb)
+    cls = ImageEmbedder(bundle, **session_options(args))(rgb)
     out = Path(args.output or "features.npy")
     if out.suffix != ".npy":
         raise InputError(f"-o for a DINOv2 bundle is a .npy file for the features, got {out}")
@@ -53,7 +54,7 @@ def run_dinov2(bundle, args, *, emit=print) -> dict:
 def run_clip(bundle, args, *, emit=print) -> dict:
     labels = list(args.text or DEFAULT_LABELS)
     probs = classify(bundle, args.image, labels, template="{}" if args.text else "a photo of a {}.",
-                     threads=args.threads)
+                     **session_options(args))
     width = max(len(l) for l in labels)
     emit(f"{'label'.ljust(width)}  probability")
     for label, p in sorted(probs.items(), key=lambda kv: -kv[1]):

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..image import load_rgb
+from ..placement import session_options
 from ..sam import SamPredictor
 from ..sam.prompts import decoder_feed
 from ..sam.transforms import check_image_size
@@ -57,7 +58,7 @@ def run_sam(bundle, args, *, emit=print) -> dict:
     prompts = {"points": [p for p, _ in pts] or None, "labels": [l for _, l in pts] or None, "box": box}
     check_image_size(h, w)
     decoder_feed(**prompts, mask_input=None, image_size=(h, w))  # bad prompts fail before the encoder runs
-    predictor = SamPredictor(bundle, threads=args.threads)
+    predictor = SamPredictor(bundle, **session_options(args))
     t0 = time.perf_counter()
     predictor.set_image(rgb)
     t1 = time.perf_counter()

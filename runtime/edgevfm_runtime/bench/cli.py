@@ -33,6 +33,9 @@ def add_bench_arguments(p: argparse.ArgumentParser, *, bundles_required: bool = 
     p.add_argument("--json", metavar="F", help="write the versioned JSON result")
     p.add_argument("--md", metavar="F", help="write a Markdown table")
     p.add_argument("--plot", metavar="F.png", help="write a latency-vs-parity plot (needs matplotlib)")
+    from ..placement import add_placement_arguments
+
+    add_placement_arguments(p)
 
 
 def bundle_specs(paths: list[str]) -> list[ContenderSpec]:
@@ -52,10 +55,15 @@ def cmd_bench(args) -> int:
     from .output import write_outputs
     from .report import to_text
 
-    result = run_bench(bundle_specs(args.bundles), runs=args.runs, warmup=args.warmup, threads=args.threads,
+    from ..placement import place_specs, placement
+
+    specs, placed = bundle_specs(args.bundles), placement(args)
+    place_specs(specs, placed)
+    result = run_bench(specs, runs=args.runs, warmup=args.warmup, threads=args.threads,
                        cool_down_ms=args.cool_down_ms,
                        baseline=args.baseline, memory=not args.no_memory,
                        emit=lambda s: print(s, file=sys.stderr), command="edgevfm-rt " + " ".join(sys.argv[1:]))
+    result["settings"]["placement"] = placed or None
     print(to_text(result))
     for p in write_outputs(result, json_path=args.json, md_path=args.md, plot_path=args.plot):
         print(f"wrote {p}")

@@ -72,6 +72,13 @@ def _open_bundle(spec: ContenderSpec) -> Opened:
             "precision": m["target"]["precision"], "weights": m["model"]["weights"]["id"],
             "bundle_sha256": sha256_path(b.root / "manifest.json"), "files": files, "size_bytes": sum(files.values())}
     engine = spec.options.get("engine")
+    placed = spec.options.get("session_options")
+    if placed:  # --provider / --device: every session of this row opens with them
+        from .standin import StandIn
+
+        info["placement"] = placed
+        return Opened(StandIn(b, lambda name, **kw: b.session(name, engine=engine, **{**kw, **placed})), info,
+                      parity_summary(m["parity"]))
     if engine and engine != b.engine_name:  # e.g. a TensorRT bundle's ONNX in ONNX Runtime on a host without a GPU
         from .standin import StandIn
 
