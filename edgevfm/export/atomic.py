@@ -162,9 +162,12 @@ def preflight(dest: Path, *, force: bool = False) -> list[str]:
     """Everything an export checks about ``-o`` before it builds a model: the destination may be
     written (see check_destination), its place is writable, and stale scratch folders are cleaned."""
     dest = Path(dest)
-    check_destination(dest, force=force)
-    check_writable(dest)
-    return clean_stale(dest)
+    try:
+        check_destination(dest, force=force)
+        check_writable(dest)
+        return clean_stale(dest)
+    except OSError as exc:  # e.g. a name longer than the file system allows, a loop of symlinks
+        raise DestinationError(f"-o {dest}: {exc.strerror or exc}; choose another -o") from None
 
 
 @contextlib.contextmanager
