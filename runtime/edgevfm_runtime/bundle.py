@@ -76,6 +76,8 @@ class Bundle:
         manifest records for it (e.g. OpenVINO's inference precision); ``options`` override them."""
         if engine is None or get_engine(engine).name == get_engine(self.engine_name).name:
             options = {**self.engine_options(name), **options}
+        else:
+            options = {**get_engine(engine).stand_in.get(get_engine(self.engine_name).name, {}), **options}
         from .host_outputs import with_host_outputs  # lazy: it imports the SAM helpers, which import Bundle
 
         sess = get_engine(engine or self.engine_name).session(self.component_path(name), **options)

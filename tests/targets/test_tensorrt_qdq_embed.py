@@ -44,6 +44,12 @@ def clip_text(tmp_path_factory):
                     ["quantize.calibration.texts=16"])
 
 
+def _ort_as_tensorrt(path):
+    """ONNX Runtime standing in for TensorRT, as export parity and `check --engine onnxruntime` run it."""
+    ort = get_engine("onnxruntime")
+    return ort.session(path, **ort.stand_in["tensorrt"])
+
+
 def _weight_matmuls(model) -> int:
     inits = {i.name for i in model.graph.initializer}
     dq_of_init = {n.output[0] for n in model.graph.node if n.op_type == "DequantizeLinear" and n.input[0] in inits}
@@ -73,7 +79,7 @@ def test_qdq_graph_is_tensorrt_ready(which, request):
 
 def test_dinov2_parity_in_onnxruntime(dinov2):
     comp, _, _, feed, path = dinov2  # feed: the held-out parity photo, never calibrated on
-    ref, out = torch_outputs(comp, feed), get_engine("onnxruntime").session(path).run(feed)
+    ref, out = torch_outputs(comp, feed), _ort_as_tensorrt(path).run(feed)
     assert min(sqnr(ref[k], out[k]) for k in ("cls_token", "patch_tokens")) > 25
 
 
@@ -89,8 +95,21 @@ def test_clip_text_keeps_batch_dynamic_and_pooling_float(clip_text):
     from edgevfm_runtime.models.clip_tokenizer import ClipTokenizer
 
     ids = ClipTokenizer()(list(GOLDEN_TEXTS))  # a batch of 6 runs as one call
-    out = get_engine("onnxruntime").session(path).run({"input_ids": ids})
+    out = _ort_as_tensorrt(path).run({"input_ids": ids})
     with torch.no_grad():
         ref = comp.module(torch.from_numpy(ids)).numpy()  # one output tensor, not a tuple
     assert out["text_embeds"].shape == (6, 512) and sqnr(ref, out["text_embeds"]) > 20
 
+
+
+def test_tensorrt_stand_in_runs_qdq_unfused(clip_text, tmp_path):
+    """The stand-in keeps Q/DQ as written (exact integer maths, as TensorRT); a jetson bundle opened with
+    engine=onnxruntime gets that option, its own engine's options do not leak into ORT."""
+    from edgevfm_runtime.engines.onnxruntime import OrtSession
+
+    _, _, _, _, path = clip_text
+    sess = _ort_as_tensorrt(path)
+    assert isinstance(sess, OrtSession)
+    import onnxruntime as ort
+
+    assert sess._sess.get_session_options().graph_optimization_level == ort.GraphOptimizationLevel.ORT_ENABLE_BASIC

@@ -49,6 +49,8 @@ class Engine:
     probe: Callable[[], str | None]  # None when usable, else the reason it is not
     open: Callable[..., Session]
     aliases: tuple[str, ...] = field(default=())
+    # other engine -> options this engine needs to stand in for it on that engine's model files
+    stand_in: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
 
     def unavailable_reason(self) -> str | None:
         return self.probe()
