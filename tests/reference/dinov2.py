@@ -7,7 +7,6 @@
   official-format state dict through the key map below."""
 from __future__ import annotations
 
-import json
 from functools import partial
 
 import numpy as np
