@@ -13,12 +13,25 @@ def _shared(env: str, sub: str) -> Path:
     return Path(os.environ.get(env, REPO.parent / "shared" / sub))
 
 
+def _shared_or_generated(env: str, sub: str, probe: str) -> Path:
+    """``../shared/<sub>`` (or ``$env``) where it exists, else the folder generated from the official
+    code on PyPI (tests/reference, built once per machine)."""
+    d = _shared(env, sub)
+    if (d / probe).exists():
+        return d
+    from reference.cache import generated_dir
+
+    return generated_dir() / sub
+
+
 @pytest.fixture(scope="session")
 def golden_dir() -> Path:
-    d = _shared("EDGEVFM_GOLDEN_DIR", "golden")
-    if not (d / "mobilesam.pt").exists():
-        pytest.skip(f"golden data not found in {d} (set EDGEVFM_GOLDEN_DIR)")
-    return d
+    return _shared_or_generated("EDGEVFM_GOLDEN_DIR", "golden", "mobilesam.pt")
+
+
+@pytest.fixture(scope="session")
+def design_dir() -> Path:
+    return _shared_or_generated("EDGEVFM_DESIGN_DIR", "design", "keys/mobilesam_keys.txt")
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,6 @@
 """Shared fixtures for the MobileSAM tests: golden data, the golden model, embeddings, exports."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -16,30 +15,11 @@ from edgevfm.targets.onnx import export_module
 
 from mobilesam_testing import IMAGES, encoder_input, ort_session
 
-REPO = Path(__file__).resolve().parents[3]
-
-
-def _folder(env: str, default: Path, what: str) -> Path:
-    path = Path(os.environ.get(env, default))
-    if not path.is_dir():
-        pytest.skip(f"{what} folder {path} not found (set {env})")
-    return path
-
 
 def _file(path: Path) -> Path:
     if not path.is_file():
         pytest.skip(f"golden file {path} not found")
     return path
-
-
-@pytest.fixture(scope="session")
-def golden_dir() -> Path:
-    return _folder("EDGEVFM_GOLDEN_DIR", REPO.parent / "shared" / "golden", "golden data")
-
-
-@pytest.fixture(scope="session")
-def design_dir() -> Path:
-    return _folder("EDGEVFM_DESIGN_DIR", REPO.parent / "shared" / "design", "design")
 
 
 @pytest.fixture(scope="session")
