@@ -16,7 +16,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 PIP=(.venv/bin/python -m pip -q --disable-pip-version-check)
 stamp=.venv/.edgevfm-setup
-want=$(cat constraints.txt pyproject.toml runtime/pyproject.toml | sha256sum | cut -c1-16)
+want=$(cat constraints.txt pyproject.toml runtime/pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   exit 0
 fi
