@@ -32,12 +32,16 @@ def nncf_quantize(model, *, feeds: list[dict], q: dict, emit=print):
     # Every feed given: calibration.size counts *images* (the pipeline applied it); a component may
     # get several feeds per image (SAM prompts) or none from images at all (CLIP captions).
     calib = feeds
-    advanced = None
-    if "smooth_quant_alpha" in q:
-        from nncf.quantization.advanced_parameters import AdvancedQuantizationParameters, AdvancedSmoothQuantParameters
+    from nncf.quantization.advanced_parameters import (AdvancedQuantizationParameters,
+                                                       AdvancedSmoothQuantParameters, OverflowFix)
 
-        alpha = AdvancedSmoothQuantParameters(matmul=float(q["smooth_quant_alpha"]))
-        advanced = AdvancedQuantizationParameters(smooth_quant_alphas=alpha)
+    # Overflow fix on every layer, not NNCF's default first layer only: the bundle may run on a CPU without
+    # VNNI (AVX2, AVX-512F), whose int8 kernels add u8×s8 pairs in int16 and saturate; measured on an AVX2
+    # EPYC, CLIP ViT-B/32-shaped golden image tower 20.5 dB with the default.
+    extra = {"overflow_fix": OverflowFix.ENABLE}
+    if "smooth_quant_alpha" in q:
+        extra["smooth_quant_alphas"] = AdvancedSmoothQuantParameters(matmul=float(q["smooth_quant_alpha"]))
+    advanced = AdvancedQuantizationParameters(**extra)
     common = dict(subset_size=len(calib), model_type=model_type, preset=preset,
                   fast_bias_correction=bool(q.get("fast_bias_correction", True)))
     info = {"method": "nncf", "model_type": q.get("model_type", "transformer"), "preset": q.get("preset", "mixed"),

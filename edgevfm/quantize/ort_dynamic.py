@@ -7,7 +7,7 @@ from pathlib import Path
 import onnx
 
 from .keep_float import matching_nodes
-from .ort_static import pre_process
+from .ort_static import REDUCE_RANGE, pre_process
 
 
 def quantize_dynamic_int8(src: Path, dst: Path, *, feeds=None, q: dict, emit=print) -> dict:
@@ -22,10 +22,11 @@ def quantize_dynamic_int8(src: Path, dst: Path, *, feeds=None, q: dict, emit=pri
         excluded = matching_nodes(nodes, op_types=keep.get("op_types", ()), patterns=keep.get("nodes", ()))
         emit(f"  dynamic int8 on {', '.join(op_types)} …")
         quantize_dynamic(str(pre), str(dst), per_channel=bool(q.get("per_channel", True)),
-                         reduce_range=bool(q.get("reduce_range", False)),
+                         reduce_range=bool(q.get("reduce_range", REDUCE_RANGE)),
                          weight_type=QuantType.QInt8 if q.get("weight_type", "int8") == "int8" else QuantType.QUInt8,
                          op_types_to_quantize=op_types, nodes_to_exclude=excluded)
     return {"method": "ort-dynamic", "per_channel": bool(q.get("per_channel", True)), "op_types": op_types,
+            "reduce_range": bool(q.get("reduce_range", REDUCE_RANGE)),
             "weight_type": q.get("weight_type", "int8"), "activation_type": "uint8 (computed per run)",
             "float_op_types": sorted({op for _, op in nodes} - set(op_types)),
             "quantized_nodes": sum(1 for n, op in nodes if op in op_types and n not in set(excluded)),
