@@ -56,16 +56,19 @@ def cmd_list(args) -> int:
 
 def cmd_export(args) -> int:
     from ..export.pipeline import export
-    from .report import estimate_line, print_report
+    from .report import estimate_line, print_not_verified, print_report
 
     console = _console()
     res = export(args.model, target=args.target, variant=args.variant, weights=args.weights, output=args.output,
                  recipe_file=args.recipe, overrides=args.set or [], parity_gate=not args.no_parity_gate,
                  calib=args.calib, parity_target=args.parity_target, force=args.force, sign=args.sign,
                  emit=lambda s: console.print(s, markup=False))
-    print_report(res.report, console)
-    if res.manifest["parity"].get("host_estimate"):
-        console.print(estimate_line(res.manifest["parity"]["host_estimate"]), markup=False)
+    if res.report is None:
+        print_not_verified(res.manifest.parity, console)
+    else:
+        print_report(res.report, console)
+    if res.manifest.parity.host_estimate:
+        console.print(estimate_line(res.manifest.parity.host_estimate), markup=False)
     total = sum(c["bytes"] for c in res.manifest["components"].values())
     rnd = "  [yellow](RANDOM weights)[/yellow]" if res.manifest["model"]["weights"]["random"] else ""
     console.print(f"export success ✅ {res.seconds:.1f}s, saved as [bold]{res.path}[/bold] ({total / 1e6:.1f} MB){rnd}")

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import numpy as np
 
-from edgevfm_runtime import open as open_bundle
+from edgevfm_runtime.bundle import Bundle
 from edgevfm_runtime.check import CheckReport, run_check
 from edgevfm_runtime.errors import EdgeVFMError
 from edgevfm_runtime.hashing import size_path
 from edgevfm_runtime.manifest import GOLDEN_NAME
+from edgevfm_runtime.manifest_types import Manifest, Parity
 from edgevfm_runtime.signing import load_private_key, write_signature
 
 from .. import weights as W
@@ -25,6 +26,9 @@ from .atomic import atomic_dir, preflight
 from .manifest import build_manifest, component_entry, write_manifest
 
 
+REFERENCE = "torch fp32 (golden.npz)"
+
+
 class ExportError(EdgeVFMError):
     pass
 
@@ -32,8 +36,8 @@ class ExportError(EdgeVFMError):
 @dataclass
 class ExportResult:
     path: Path
-    manifest: dict
-    report: CheckReport
+    manifest: Manifest
+    report: CheckReport | None  # None: the target's engine cannot run here (parity not_verified)
     seconds: float
 
 
@@ -116,31 +120,21 @@ def export(model: str, *, target: str, variant: str | None = None, weights: str 
         emit(f"computing the torch FP32 reference on {len(images)} held-out image(s) …")
         golden = family.golden(torch_model, images, recipe)
         np.savez(root / GOLDEN_NAME, **golden)
-        manifest = build_manifest(family=family, model=torch_model, variant=variant, preset=preset, target=tgt, weights=resolved,
-                                  components=entries, recipe=recipe, root=root)
-        if calib_info:
-            manifest["calibration"] = calib_info
-        common = common_options([e.get("engine_options", {}) for e in entries.values()])
-        if common:
-            manifest["target"]["engine_options"] = common
-        write_manifest(root, manifest)
+        thresholds = recipe.get("parity", {}).get("thresholds", {})
+        manifest = build_manifest(family=family, model=torch_model, variant=variant, preset=preset, target=tgt,
+                                  weights=resolved, components=entries, recipe=recipe, root=root,
+                                  parity=pending_parity(parity_gate, thresholds), calibration=calib_info,
+                                  engine_options=common_options([e.get("engine_options", {}) for e in entries.values()]))
         emit("measuring parity in the runtime …")
-        report = measure_parity(tgt, root)
-        manifest["parity"].update(_finite(report.to_json()))
-        manifest["parity"]["verified_here"] = getattr(tgt, "verification", "") or f"{report.engine} on this host"
-        manifest["parity"]["gated"] = parity_gate
-        manifest["parity"]["reference"] = "torch fp32 (golden.npz)"
-        if tgt.parity_engine() is None:
-            estimate = host_estimate(tgt, root, emit)
-            if estimate:
-                manifest["parity"]["host_estimate"] = _finite(estimate)
-        extras = family.extra_files(root, manifest)
-        if extras:
-            manifest["extras"] = extras
+        report = measure_parity(tgt, root, manifest)
+        estimate = host_estimate(tgt, root, emit) if tgt.parity_engine() is None else None
+        manifest = manifest.replace(parity=measured_parity(tgt, report, gated=parity_gate, thresholds=thresholds,
+                                                           estimate=estimate),
+                                    extras=family.extra_files(root, manifest) or None)
         write_manifest(root, manifest)
         if signer:
             write_signature(root, signer)
-        if parity_gate and not report.passed and tgt.parity_engine() is not None:
+        if parity_gate and manifest.parity.status == "failed":
             raise ExportError(f"parity gate FAILED for {family.name} on {preset.name}: " + "; ".join(report.failed)
                               + " (re-run with --no-parity-gate to keep the bundle anyway)")
     return ExportResult(path=dest, manifest=manifest, report=report, seconds=time.perf_counter() - t0)
@@ -184,15 +178,32 @@ def calibration_feeds(family, torch_model, recipe: dict, cset, eval_specs, emit,
     return feeds, {**cset.manifest(), "feeds": {k: len(v) for k, v in feeds.items()}}
 
 
-def measure_parity(tgt, root: Path) -> CheckReport:
-    """Parity in the target's parity engine; where none runs on this host, a report that says so
-    (never a pass it did not measure)."""
+def pending_parity(gated: bool, thresholds: dict) -> Parity:
+    """The parity block while the bundle's parity is being measured (never written)."""
+    return Parity(reference=REFERENCE, gated=gated, status="not_verified", verify_on="(being measured)",
+                  thresholds=thresholds)
+
+
+def measure_parity(tgt, root: Path, manifest: Manifest) -> CheckReport | None:
+    """Parity in the target's parity engine, on the files just written (None: no engine for it here)."""
     engine = tgt.parity_engine()
-    if engine is not None:
-        return run_check(open_bundle(root), engine=engine)
-    report = CheckReport(reference="golden.npz", engine=f"{tgt.engine}: not run on this host")
-    report.task_failures = [f"not verified on this host ({getattr(tgt, 'verification', '') or 'engine unavailable'})"]
-    return report
+    return None if engine is None else run_check(Bundle(root, manifest), engine=engine)
+
+
+def measured_parity(tgt, report: CheckReport | None, *, gated: bool, thresholds: dict,
+                    estimate: dict | None) -> Parity:
+    """The manifest's parity: passed/failed as measured, or not_verified with where it can be (and the
+    target's labelled host estimate), never a pass or a failure that was not measured."""
+    if report is None:
+        return Parity(reference=REFERENCE, gated=gated, status="not_verified", thresholds=thresholds,
+                      verify_on=getattr(tgt, "verify_on", "") or f"a host where {tgt.engine} runs",
+                      host_estimate=_finite(estimate) if estimate else None,
+                      extra={"verified_here": getattr(tgt, "verification", "") or "nothing: the engine cannot run here"})
+    return Parity(reference=REFERENCE, gated=gated, status="passed" if report.passed else "failed",
+                  engine=report.engine, thresholds=thresholds,
+                  metrics=_finite({"components": report.components, "task": report.task}),
+                  failures=tuple(report.failed),
+                  extra={"verified_here": getattr(tgt, "verification", "") or f"{report.engine} on this host"})
 
 
 def host_estimate(tgt, root: Path, emit) -> dict | None:

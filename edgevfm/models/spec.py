@@ -97,7 +97,13 @@ class ModelFamily:
         raise NotImplementedError
 
     def preprocess(self, variant: str, recipe: dict) -> dict[str, Any]:
+        """The manifest's ``preprocess`` block: ``kind``, ``input``, ``input_size`` and the executable
+        ``steps`` (edgevfm_runtime.preprocess_steps)."""
         raise NotImplementedError
+
+    def prompt(self, variant: str, recipe: dict) -> dict[str, Any] | None:
+        """The manifest's ``prompt`` block, for families that take prompts (SAM)."""
+        return None
 
     def postprocess(self, model: nn.Module, variant: str, recipe: dict) -> dict[str, Any]:
         return {}

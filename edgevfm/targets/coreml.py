@@ -124,6 +124,8 @@ class CoreMlTarget(Target):
     precisions = ("fp32", "fp16", "int8")
     methods = {"int8": ("coreml-weight-int8",)}  # coremltools.optimize INT8 weights, FP16 compute
 
+    verify_on = "macOS 13+ / iOS 16+ with Core ML"
+
     @property
     def verification(self) -> str:
         return "" if platform.system() == "Darwin" else VERIFICATION_LINUX

@@ -15,49 +15,57 @@ from . import bundle_files as F
 from .bundle_zip import ZipLimits, discard, open_zip
 from .engines import Session, get_engine
 from .errors import BundleError
-from .manifest import GOLDEN_NAME, MANIFEST_NAME, validate_manifest
+from .manifest import GOLDEN_NAME, MANIFEST_NAME, load_manifest
+from .manifest_types import Manifest
 
 
 class Bundle:
-    """An opened, verified bundle. Use :func:`open` to create one."""
+    """An opened, verified bundle. Use :func:`open` to create one.
 
-    def __init__(self, root: Path, manifest: dict, *, signed_by: str | None = None):
+    ``manifest`` is the typed :class:`~.manifest_types.Manifest`; ``raw`` its JSON form. The dict
+    properties (``components``, ``preprocess``, ``postprocess``) are views of ``raw``."""
+
+    def __init__(self, root: Path, manifest: Manifest | dict, *, signed_by: str | None = None):
         self.root = root
-        self.manifest = manifest
+        self.manifest = manifest if isinstance(manifest, Manifest) else load_manifest(manifest)
         self.signed_by = signed_by  # id of the trusted key whose signature was checked, else None
+
+    @property
+    def raw(self) -> dict[str, Any]:
+        return self.manifest._json
 
     # -- facts from the manifest -------------------------------------------------------------
     @property
     def model(self) -> str:
-        return self.manifest["model"]["name"]
+        return self.manifest.model.name
 
     @property
     def variant(self) -> str:
-        return self.manifest["model"]["variant"]
+        return self.manifest.model.variant
 
     @property
     def preset(self) -> str:
-        return self.manifest["target"]["preset"]
+        return self.manifest.target.preset
 
     @property
     def engine_name(self) -> str:
-        return self.manifest["target"]["engine"]
+        return self.manifest.target.engine
 
     @property
     def components(self) -> dict[str, dict]:
-        return self.manifest["components"]
+        return self.raw["components"]
 
     @property
     def preprocess(self) -> dict[str, Any]:
-        return self.manifest["preprocess"]
+        return self.raw["preprocess"]
 
     @property
     def postprocess(self) -> dict[str, Any]:
-        return self.manifest["postprocess"]
+        return self.raw["postprocess"]
 
     @property
     def random_weights(self) -> bool:
-        return bool(self.manifest["model"]["weights"]["random"])
+        return bool(self.manifest.model.weights.random)
 
     def component_path(self, name: str) -> Path:
         if name not in self.components:
@@ -67,8 +75,8 @@ class Bundle:
 
     def engine_options(self, name: str) -> dict:
         """The engine options the manifest records for component ``name`` (shared ones + its own)."""
-        return {**self.manifest["target"].get("engine_options", {}),
-                **self.components.get(name, {}).get("engine_options", {})}
+        comp = self.manifest.components.get(name)
+        return {**(self.manifest.target.engine_options or {}), **((comp and comp.engine_options) or {})}
 
     # -- running --------------------------------------------------------------------------------
     def session(self, name: str, *, engine: str | None = None, **options) -> Session:
@@ -89,7 +97,7 @@ class Bundle:
 
     @cached_property
     def golden(self) -> dict[str, np.ndarray]:
-        rel = (self.manifest.get("golden") or {}).get("file", GOLDEN_NAME)
+        rel = self.manifest.golden.file if self.manifest.golden else GOLDEN_NAME
         if not (self.root / rel).exists() and not (self.root / rel).is_symlink():
             raise BundleError(f"bundle {self.root} has no {rel}")
         path, _ = F.regular(self.root, rel, "golden.file")
@@ -115,19 +123,18 @@ def load_npz(path: Path, error: type[Exception], where: str) -> dict[str, np.nda
         raise error(f"{where} is not a valid .npz ({type(exc).__name__}: {exc})") from None
 
 
-def manifest_files(manifest: dict):
+def manifest_files(manifest: Manifest):
     """(field, relative file, sha256, recorded size or None) for every file the manifest names."""
-    for name, comp in manifest["components"].items():
-        yield f"components.{name}.file", comp["file"], comp["sha256"], comp.get("file_bytes")
-        sizes = comp.get("extra_files_bytes", {})
-        for file, sha in comp.get("extra_files", {}).items():  # e.g. OpenVINO's .bin beside the .xml
+    for name, comp in manifest.components.items():
+        yield f"components.{name}.file", comp.file, comp.sha256, comp.file_bytes
+        sizes = comp.extra_files_bytes or {}
+        for file, sha in (comp.extra_files or {}).items():  # e.g. OpenVINO's .bin beside the .xml
             yield f"components.{name}.extra_files[{file!r}]", file, sha, sizes.get(file)
-    golden = manifest.get("golden")
-    if golden:
-        yield "golden.file", golden["file"], golden["sha256"], golden.get("bytes")
+    if manifest.golden:
+        yield "golden.file", manifest.golden.file, manifest.golden.sha256, manifest.golden.bytes
 
 
-def _verify_files(root: Path, manifest: dict) -> None:
+def _verify_files(root: Path, manifest: Manifest) -> None:
     for field, file, sha, size in manifest_files(manifest):
         F.verify_file(root, file, field, sha, size)
 
@@ -175,7 +182,7 @@ def _open_folder(root: Path, *, verify: bool, trusted_keys) -> Bundle:
 
         signed_by = verify_signature(root, data, trusted_keys)
         verify = True
-    manifest = validate_manifest(F.parse_json(data, root / MANIFEST_NAME))
+    manifest = load_manifest(F.parse_json(data, root / MANIFEST_NAME))
     if verify:
         _verify_files(root, manifest)
     return Bundle(root, manifest, signed_by=signed_by)

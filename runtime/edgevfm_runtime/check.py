@@ -69,8 +69,8 @@ def run_check(bundle, *, reference: dict[str, np.ndarray] | None = None, referen
     """Compare every component's outputs with ``reference`` (default: the bundle's golden.npz),
     golden layout. ``sessions`` replaces the bundle's own (e.g. to check a stand-in)."""
     ref = reference if reference is not None else bundle.golden
-    thresholds = thresholds if thresholds is not None else bundle.manifest["parity"].get("thresholds", {})
-    family = bundle.manifest["model"]["family"]
+    thresholds = thresholds if thresholds is not None else (bundle.manifest.parity.thresholds or {})
+    family = bundle.manifest.model.family
     chain = PIPELINES.get(family, {})
     cases = G.parse(ref)
     sessions = sessions or {c: bundle.session(c, **session_options) for c in bundle.components if c in cases}

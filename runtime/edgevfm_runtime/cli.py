@@ -39,11 +39,11 @@ def cmd_run(args) -> int:
     from .apps.output_path import check_output
 
     bundle = open_bundle(args.bundle, trusted_keys=args.trust)
-    family = bundle.manifest["model"]["family"]
+    family = bundle.manifest.model.family
     check_output(family, args.output)
     if bundle.random_weights:
         print(f"warning: {bundle.root.name} was exported from RANDOM weights "
-              f"({bundle.manifest['model']['weights']['id']}); its outputs are meaningless", file=sys.stderr)
+              f"({bundle.manifest.model.weights.id}); its outputs are meaningless", file=sys.stderr)
     from .placement import check_engine, session_options
 
     check_engine(session_options(args), bundle.engine_name, bundle.root.name)
@@ -57,18 +57,17 @@ def cmd_run(args) -> int:
 def cmd_info(args) -> int:
     bundle = open_bundle(args.bundle, trusted_keys=args.trust)
     if args.json:
-        print(json.dumps(bundle.manifest, indent=2))
+        print(json.dumps(bundle.raw, indent=2))
         return 0
     m = bundle.manifest
-    print(f"{bundle.root}: {m['model']['name']}/{m['model']['variant']} for {m['target']['preset']} "
-          f"({m['target']['engine']}, {m['target']['precision']})")
-    print(f"weights: {m['model']['weights']['id']}" + ("  [RANDOM]" if bundle.random_weights else ""))
-    for name, c in m["components"].items():
-        ins = ", ".join(f"{t['name']}{t['shape']}" for t in c["inputs"])
-        outs = ", ".join(f"{t['name']}{t['shape']}" for t in c["outputs"])
-        print(f"  {name}: {c['file']} ({c['bytes'] / 1e6:.1f} MB)  {ins} -> {outs}")
-    p = m["parity"]
-    print(f"parity: {'PASSED' if p['passed'] else 'FAILED'} against {p['reference']}")
+    print(f"{bundle.root}: {m.model.name}/{m.model.variant} for {m.target.preset} "
+          f"({m.target.engine}, {m.target.precision})")
+    print(f"weights: {m.model.weights.id}" + ("  [RANDOM]" if bundle.random_weights else ""))
+    for name, c in m.components.items():
+        ins = ", ".join(f"{t.name}{list(t.shape)}" for t in c.inputs)
+        outs = ", ".join(f"{t.name}{list(t.shape)}" for t in c.outputs)
+        print(f"  {name}: {c.file} ({c.bytes / 1e6:.1f} MB)  {ins} -> {outs}")
+    print(f"parity: {m.parity.describe()} against {m.parity.reference}")
     if bundle.signed_by:
         print(f"signature: valid, trusted key {bundle.signed_by}")
     return 0

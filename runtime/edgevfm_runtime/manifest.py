@@ -1,7 +1,9 @@
-"""The bundle manifest (``manifest.json``), schema version 1.
+"""The bundle manifest (``manifest.json``), schema version 2: validation.
 
 One definition shared by the toolkit (which writes it), this runtime and the C++ runtime (which
-read it). Validation names the offending field so a hand-edited or truncated manifest is easy to fix.
+read it); the typed form is :mod:`.manifest_types`, the published JSON Schema
+``data/manifest.schema.json``. Validation names the offending field so a hand-edited or truncated
+manifest is easy to fix.
 """
 from __future__ import annotations
 
@@ -9,8 +11,11 @@ from typing import Any
 
 from .bundle_files import check_relative
 from .errors import BundleError
+from .manifest_types import PARITY_STATUSES, Manifest
+from .preprocess_steps import validate_steps
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+SCHEMA_FILE = "manifest.schema.json"  # in the package's data/
 MANIFEST_NAME = "manifest.json"
 GOLDEN_NAME = "golden.npz"
 
@@ -32,7 +37,10 @@ _WEIGHTS_FIELDS = {"kind": str, "id": str, "random": bool}
 _TARGET_FIELDS = {"preset": str, "engine": str, "precision": str}
 _COMPONENT_FIELDS = {"file": str, "sha256": str, "bytes": int, "inputs": list, "outputs": list}
 _TENSOR_FIELDS = {"name": str, "dtype": str, "shape": list}
-_PARITY_FIELDS = {"reference": str, "passed": bool, "gated": bool}
+_PARITY_FIELDS = {"reference": str, "gated": bool, "status": str}
+_PREPROCESS_FIELDS = {"kind": str, "steps": list}
+_PROMPT_FIELDS = {"frame": str, "long_side": int, "coords": str, "box_labels": list, "padding_point": dict,
+                  "mask_input_size": list}
 _GOLDEN_FIELDS = {"file": str, "sha256": str}
 
 
@@ -58,11 +66,21 @@ def _check_tensor(t: Any, where: str) -> None:
             raise BundleError(f"manifest field {where}.shape has invalid dimension {d!r}")
 
 
+def load_manifest(m: Any) -> Manifest:
+    """The typed manifest of a parsed manifest.json, or a BundleError naming the bad field."""
+    return Manifest.from_dict(m)
+
+
 def validate_manifest(m: Any) -> dict:
-    """Raise BundleError unless ``m`` is a schema-1 manifest; return it unchanged."""
+    """Raise BundleError unless ``m`` is a schema-2 manifest; return it unchanged."""
     if not isinstance(m, dict):
         raise BundleError("manifest.json must hold a JSON object")
     version = m.get("schema_version")
+    if version == 1:
+        raise BundleError(
+            f"bundle schema_version 1 is not supported by this runtime (supports {SCHEMA_VERSION}): it was "
+            "written by an older edgevfm; re-export the bundle with this edgevfm"
+        )
     if version != SCHEMA_VERSION:
         raise BundleError(
             f"bundle schema_version {version!r} is not supported by this runtime (supports {SCHEMA_VERSION}); "
@@ -72,7 +90,10 @@ def validate_manifest(m: Any) -> dict:
     _check_fields(m["model"], _MODEL_FIELDS, "model")
     _check_fields(m["model"]["weights"], _WEIGHTS_FIELDS, "model.weights")
     _check_fields(m["target"], _TARGET_FIELDS, "target")
-    _check_fields(m["parity"], _PARITY_FIELDS, "parity")
+    _check_parity(m["parity"])
+    _check_preprocess(m["preprocess"])
+    if m.get("prompt") is not None:
+        _check_fields(m["prompt"], _PROMPT_FIELDS, "prompt")
     if not m["components"]:
         raise BundleError("manifest lists no components")
     for name, comp in m["components"].items():
@@ -92,6 +113,23 @@ def validate_manifest(m: Any) -> dict:
         if key in m[part] and not isinstance(m[part][key], dict):
             raise BundleError(f"manifest field {where} must be object, got {type(m[part][key]).__name__}")
     return m
+
+
+def _check_parity(p: dict) -> None:
+    _check_fields(p, _PARITY_FIELDS, "parity")
+    if p["status"] not in PARITY_STATUSES:
+        raise BundleError(f"manifest field parity.status {p['status']!r} is not one of {', '.join(PARITY_STATUSES)}")
+    if p["status"] == "not_verified" and not isinstance(p.get("verify_on"), str):
+        raise BundleError("manifest field parity.verify_on must be str (where a not_verified parity can be verified)")
+    if "failures" in p and not (isinstance(p["failures"], list) and all(isinstance(f, str) for f in p["failures"])):
+        raise BundleError("manifest field parity.failures must be a list of str")
+
+
+def _check_preprocess(p: dict) -> None:
+    _check_fields(p, _PREPROCESS_FIELDS, "preprocess")
+    validate_steps(p["steps"], "preprocess.steps")
+    if p.get("dense_steps") is not None:
+        validate_steps(p["dense_steps"], "preprocess.dense_steps")
 
 
 def _check_size(v: Any, where: str) -> None:

@@ -41,6 +41,7 @@ def check_aspect(rgb: np.ndarray, short_side: int, what: str) -> None:
         )
 
 
+@register_preprocessor("sam")  # schema 2 names the family
 @register_preprocessor("sam_resize_longest")
 def _sam(rgb, spec):
     from .sam.transforms import encoder_input

@@ -75,5 +75,4 @@ def to_json(report: CheckReport, *, bundle) -> dict:
 
     return finite({"schema_version": SCHEMA_VERSION, "kind": "edgevfm-check", "bundle": str(bundle.root),
                    "bundle_sha256": sha256_path(bundle.root / "manifest.json"),
-                   "model": bundle.manifest["model"]["name"], "variant": bundle.manifest["model"]["variant"],
-                   "preset": bundle.manifest["target"]["preset"], **report.to_json()})
+                   "model": bundle.model, "variant": bundle.variant, "preset": bundle.preset, **report.to_json()})

@@ -6,8 +6,9 @@ import torch
 
 from edgevfm_runtime import golden as G
 from edgevfm_runtime.models.clip_preprocess import CLIP_MEAN, CLIP_STD
-from edgevfm_runtime.models.clip_tokenizer import ClipTokenizer
+from edgevfm_runtime.models.clip_tokenizer import EOT_ID, SOT_ID, ClipTokenizer
 from edgevfm_runtime.preprocess import preprocess
+from edgevfm_runtime.preprocess_steps import step
 
 from ...weights import ResolvedWeights, WeightSource
 from ..spec import Component, ModelFamily, TensorSpec, register_model
@@ -61,13 +62,18 @@ class ClipFamily(ModelFamily):
         ]
 
     def preprocess(self, variant: str, recipe: dict) -> dict:
+        """OpenAI's transform: shorter side to R (bicubic), centre crop R, /255, CLIP mean/std."""
         r = VARIANTS[variant].config.vision.image_size if variant else 224
-        return {"kind": "clip", "input_size": [r, r], "resize": "shorter side, PIL.BICUBIC", "crop": "centre",
-                "mean": list(CLIP_MEAN), "std": list(CLIP_STD), "context_length": 77,
-                "tokenizer": "CLIP byte-level BPE (bpe_simple_vocab_16e6, shipped in edgevfm-runtime, MIT)"}
+        return {"kind": "clip", "color": "RGB", "input": "pixel_values", "input_size": [r, r],
+                "steps": [step("resize_shorter", size=r, interpolation="bicubic"), step("center_crop", size=[r, r]),
+                          step("normalize", divide=255.0, mean=list(CLIP_MEAN), std=list(CLIP_STD))]}
 
     def postprocess(self, model, variant: str, recipe: dict) -> dict:
-        return {"logit_scale": float(model.logit_scale.detach()), "embeddings": "unnormalised (L2-normalise for cosine)"}
+        """Embeddings leave the towers unnormalised: L2-normalise, then logits = exp(logit_scale)·cosine."""
+        return {"logit_scale": float(model.logit_scale.detach()),
+                "embeddings": {"image": "image_embeds", "text": "text_embeds"}, "l2_normalize": True,
+                "tokenizer": {"kind": "clip_bpe", "vocab": "bpe_simple_vocab_16e6",
+                              "context_length": model.config.text.context_length, "sot": SOT_ID, "eot": EOT_ID}}
 
     @torch.no_grad()
     def golden(self, model, images: list[np.ndarray], recipe: dict) -> dict[str, np.ndarray]:

@@ -9,6 +9,7 @@ import torch
 from edgevfm_runtime import golden as G
 from edgevfm_runtime.models.dinov2_preprocess import IMAGENET_MEAN, IMAGENET_STD
 from edgevfm_runtime.preprocess import preprocess
+from edgevfm_runtime.preprocess_steps import step
 
 from ...weights import ResolvedWeights, WeightSource
 from ..spec import Component, ModelFamily, TensorSpec, register_model
@@ -94,12 +95,22 @@ class DinoV2Family(ModelFamily):
                           [TensorSpec(n, "float32", s) for n, s in outs.items()])]
 
     def preprocess(self, variant: str, recipe: dict) -> dict:
-        return {"kind": "dinov2", "input_size": list(_input_size(recipe, 14)), "patch_size": 14, "resize": 256,
-                "crop": 224, "resample": "PIL.BICUBIC", "mean": IMAGENET_MEAN.tolist(), "std": IMAGENET_STD.tolist(),
-                "note": "square: resize shorter side to S·256/224 and centre-crop S; non-square: resize to HxW"}
+        """Square S: the official eval transform (shorter side to S·256/224, bicubic; centre crop S);
+        non-square, and dense features: bicubic resize straight to HxW. Then /255 and ImageNet mean/std."""
+        h, w = _input_size(recipe, 14)
+        norm = step("normalize", divide=255.0, mean=IMAGENET_MEAN.tolist(), std=IMAGENET_STD.tolist())
+        dense = [step("resize", size=[h, w], interpolation="bicubic"), norm]
+        out = {"kind": "dinov2", "color": "RGB", "input": "pixel_values", "input_size": [h, w], "patch_size": 14,
+               "steps": dense}
+        if h == w:
+            out["steps"] = [step("resize_shorter", size=int(256 * h / 224), interpolation="bicubic"),
+                            step("center_crop", size=[h, w]), norm]
+            out["dense_steps"] = dense
+        return out
 
     def postprocess(self, model, variant: str, recipe: dict) -> dict:
-        return {"features": "x_norm_clstoken / x_norm_patchtokens (final LayerNorm applied)"}
+        """The final LayerNorm is applied to both (x_norm_clstoken / x_norm_patchtokens)."""
+        return {"features": {"cls": "cls_token", "patch": "patch_tokens"}, "normalized": True}
 
     @torch.no_grad()
     def golden(self, model, images: list[np.ndarray], recipe: dict) -> dict[str, np.ndarray]:

@@ -7,6 +7,7 @@ import numpy as np
 import torch
 
 from edgevfm_runtime import golden as G
+from edgevfm_runtime.preprocess_steps import step
 from edgevfm_runtime.sam.prompt_set import prompt_set
 from edgevfm_runtime.sam.prompts import decoder_feed
 from edgevfm_runtime.sam.transforms import IMG_SIZE, PIXEL_MEAN, PIXEL_STD, encoder_input
@@ -96,15 +97,20 @@ class MobileSAMFamily(ModelFamily):
         ]
 
     def preprocess(self, variant: str, recipe: dict) -> dict:
-        return {
-            "kind": "sam_resize_longest", "input_size": IMG_SIZE, "resample": "PIL.BILINEAR",
-            "pixel_mean": PIXEL_MEAN.tolist(), "pixel_std": PIXEL_STD.tolist(), "pad": "bottom-right zeros after normalisation",
-            "color": "RGB", "coords": "x·(neww/w), y·(newh/h) into the 1024 frame",
-        }
+        """Longest side to 1024 (Pillow bilinear, kept uint8), (x - mean) / std in 0..255, zero-pad to 1024²."""
+        return {"kind": "sam", "color": "RGB", "input": ENCODER_INPUTS[0].name, "input_size": [IMG_SIZE, IMG_SIZE],
+                "steps": [step("resize_longest", size=IMG_SIZE, interpolation="bilinear"),
+                          step("normalize", divide=1.0, mean=PIXEL_MEAN.tolist(), std=PIXEL_STD.tolist()),
+                          step("pad", size=[IMG_SIZE, IMG_SIZE], value=0.0)]}
+
+    def prompt(self, variant: str, recipe: dict) -> dict:
+        return {"frame": "resized", "long_side": IMG_SIZE, "coords": "scale_per_axis", "box_labels": [2, 3],
+                "padding_point": {"when": "no_box", "xy": [0, 0], "label": -1}, "mask_input_size": [256, 256]}
 
     def postprocess(self, model, variant: str, recipe: dict) -> dict:
-        return {"mask_threshold": 0.0, "multimask_tokens": [1, 2, 3], "single_mask_token": 0,
-                "padding_point": "append (0,0) label -1 when no box", "box_labels": [2, 3]}
+        return {"mask_threshold": 0.0, "multimask_outputs": [1, 2, 3], "single_mask_output": 0,
+                "upscale": {"op": "sam_upscale", "from": "low_res_masks", "resize_to": IMG_SIZE, "crop": "resized",
+                            "to": "original", "interpolation": "bilinear_align_corners_false"}}
 
     @torch.no_grad()
     def golden(self, model, images: list[np.ndarray], recipe: dict) -> dict[str, np.ndarray]:

@@ -50,14 +50,17 @@ def _number(v):
 
 
 def parity_summary(parity: dict) -> dict:
-    """The manifest's (or a check's) parity in a few numbers: worst SQNR/cosine over all outputs, task metrics."""
-    metrics = [m for outs in parity.get("components", {}).values() for m in outs.values()]
+    """The manifest's (or a check's) parity in a few numbers: worst SQNR/cosine over all outputs, task metrics.
+    A manifest's parity (schema 2) keeps its numbers under ``metrics`` and says ``status``."""
+    numbers = parity.get("metrics") or parity
+    metrics = [m for outs in numbers.get("components", {}).values() for m in outs.values()]
     sqnr = [_number(m["sqnr_db"]) for m in metrics if "sqnr_db" in m]
     cos = [_number(m["cosine"]) for m in metrics if "cosine" in m]
-    task = {k: _number(v) for k, v in parity.get("task", {}).items()}
-    return {"passed": bool(parity.get("passed", False)), "reference": parity.get("reference", ""),
+    task = {k: _number(v) for k, v in numbers.get("task", {}).items()}
+    passed = parity["status"] == "passed" if "status" in parity else bool(parity.get("passed", False))
+    return {"passed": passed, "reference": parity.get("reference", ""),
             "min_sqnr_db": min(sqnr) if sqnr else None, "min_cosine": min(cos) if cos else None, "task": task,
-            "failed": list(parity.get("failed", []))}
+            "failed": list(parity.get("failures", parity.get("failed", [])))}
 
 
 @register_kind("bundle")
