@@ -1,4 +1,5 @@
-"""Shared fixtures: golden/design folders and one exported MobileSAM bundle per session."""
+"""Shared fixtures: golden/design folders, one exported MobileSAM bundle per session, and the schema
+check of every manifest the suite writes."""
 from __future__ import annotations
 
 import os
@@ -22,6 +23,21 @@ def _shared_or_generated(env: str, sub: str, probe: str) -> Path:
     from reference.cache import generated_dir
 
     return generated_dir() / sub
+
+
+@pytest.fixture(scope="session", autouse=True)
+def manifests_follow_the_schema():
+    """Every manifest the suite's exports write, in this process or a subprocess, is checked against
+    the published manifest.schema.json (a violation fails the export)."""
+    from edgevfm_runtime.manifest_schema import ENV
+
+    saved = os.environ.get(ENV)
+    os.environ[ENV] = "1"
+    yield
+    if saved is None:
+        os.environ.pop(ENV, None)
+    else:
+        os.environ[ENV] = saved
 
 
 @pytest.fixture(scope="session")

@@ -127,7 +127,7 @@ def export(model: str, *, target: str, variant: str | None = None, weights: str 
                                   engine_options=common_options([e.get("engine_options", {}) for e in entries.values()]))
         emit("measuring parity in the runtime …")
         report = measure_parity(tgt, root, manifest)
-        estimate = host_estimate(tgt, root, emit) if tgt.parity_engine() is None else None
+        estimate = host_estimate(tgt, Bundle(root, manifest), emit) if tgt.parity_engine() is None else None
         manifest = manifest.replace(parity=measured_parity(tgt, report, gated=parity_gate, thresholds=thresholds,
                                                            estimate=estimate),
                                     extras=family.extra_files(root, manifest) or None)
@@ -206,12 +206,12 @@ def measured_parity(tgt, report: CheckReport | None, *, gated: bool, thresholds:
                   extra={"verified_here": getattr(tgt, "verification", "") or f"{report.engine} on this host"})
 
 
-def host_estimate(tgt, root: Path, emit) -> dict | None:
+def host_estimate(tgt, bundle: Bundle, emit) -> dict | None:
     """Where the target's engine cannot run here, the target's labelled stand-in numerics (e.g. Core
     ML's saved program in a MIL interpreter); recorded beside the parity, never as a pass. A failure
     to estimate is recorded, not fatal."""
     try:
-        return tgt.host_estimate(root, emit=emit)
+        return tgt.host_estimate(bundle, emit=emit)
     except Exception as exc:  # noqa: BLE001 - an estimate is extra information, the bundle stands without it
         emit(f"warning: no host estimate: {type(exc).__name__}: {exc}")
         return {"error": f"{type(exc).__name__}: {exc}"[:300]}

@@ -85,8 +85,9 @@ class Target:
         """The runtime engine that measures parity on this host (None: not verifiable here)."""
         return self.engine
 
-    def host_estimate(self, root: Path, emit=print) -> dict | None:
-        """Where ``parity_engine()`` is None: a labelled stand-in measurement of the bundle at ``root``
+    def host_estimate(self, bundle, emit=print) -> dict | None:
+        """Where ``parity_engine()`` is None: a labelled stand-in measurement of ``bundle`` (an opened
+        edgevfm_runtime Bundle whose manifest is not yet written)
         (recorded as the manifest's ``parity.host_estimate``, never as parity), or None."""
         return None
 

@@ -136,14 +136,14 @@ class CoreMlTarget(Target):
     def parity_engine(self) -> str | None:
         return "coreml" if platform.system() == "Darwin" else None
 
-    def host_estimate(self, root: Path, emit=print) -> dict | None:
+    def host_estimate(self, bundle, emit=print) -> dict | None:
         """Off macOS: the saved programs run by edgevfm's MIL interpreter (labelled; not Core ML parity)."""
         if self.parity_engine() is not None:
             return None
         from .coreml_mil import host_estimate
 
         emit("estimating numerics from the saved ML programs (MIL interpreter; Core ML itself cannot run here) …")
-        return host_estimate(root, emit=emit)
+        return host_estimate(bundle, emit=emit)
 
     def convert(self, component: Component, out_dir: Path, *, recipe: dict, precision: str = "fp32",
                 calib: list[dict] | None = None, emit=print) -> Converted:

@@ -398,14 +398,15 @@ class MilSession(Session):
                 for n in self.output_names}
 
 
-def host_estimate(root: str | Path, emit=print) -> dict:
-    """Check a Core ML bundle with :class:`MilSession` standing in for Core ML: the family's whole
-    check (every component on golden.npz, task metrics), recorded as a labelled estimate."""
+def host_estimate(bundle, emit=print) -> dict:
+    """Check a Core ML bundle (an edgevfm_runtime Bundle, or its folder) with :class:`MilSession` standing
+    in for Core ML: the family's whole check (every component on golden.npz, task metrics), recorded as a
+    labelled estimate."""
     from edgevfm_runtime import open as open_bundle
     from edgevfm_runtime.check import run_check
     from edgevfm_runtime.host_outputs import with_host_outputs
 
-    bundle = open_bundle(root)
+    bundle = open_bundle(bundle) if isinstance(bundle, (str, Path)) else bundle
     sessions = {name: with_host_outputs(MilSession(bundle.component_path(name)), c.get("host_outputs", {}))
                 for name, c in bundle.components.items()}
     report = run_check(bundle, sessions=sessions)
