@@ -14,9 +14,9 @@ def test_bundle_contents(sam_bundle):
     names = sorted(p.name for p in sam_bundle.iterdir())
     assert names == ["decoder.onnx", "encoder.onnx", "golden.npz", "manifest.json", "xanylabeling_config.yaml"]
     m = json.loads((sam_bundle / "manifest.json").read_text())
-    assert m["schema_version"] == 1
+    assert m["schema_version"] == 2
     assert m["model"]["weights"] == {"kind": "random", "id": "random:0", "random": True}
-    assert m["parity"]["passed"] and m["parity"]["gated"]
+    assert m["parity"]["status"] == "passed" and m["parity"]["gated"] and m["parity"]["failures"] == []
     assert m["provenance"]["recipe"]["target"] == "onnx-fp32" and len(m["provenance"]["recipe_sha256"]) == 64
     assert "torch" in m["provenance"]["tools"]
     cfg = yaml.safe_load((sam_bundle / "xanylabeling_config.yaml").read_text())

@@ -33,10 +33,11 @@ def _export(tmp_path, model, preset, *extra, weights="random:0", variant=None):
 def _passes_its_own_thresholds(m):
     """The gate passed, and every recorded metric meets the recipe threshold it was gated on."""
     par = m["parity"]
-    assert par["passed"] and par["gated"] and not par["failed"]
+    assert par["status"] == "passed" and par["gated"] and not par["failures"]
     checked = 0
     for comp, outs in par["thresholds"].items():
-        rows = {"task": par["task"]} if comp == "task" else {o: par["components"][comp].get(o) for o in outs}
+        rows = ({"task": par["metrics"]["task"]} if comp == "task"
+                else {o: par["metrics"]["components"][comp].get(o) for o in outs})
         for out, limits in outs.items():
             metrics = rows["task"] if comp == "task" else rows[out]
             for k, lim in ({out: limits} if comp == "task" else limits).items():
@@ -51,7 +52,7 @@ def _passes_its_own_thresholds(m):
 def test_small_export_passes_the_gate(tmp_path, model, preset):
     m = _export(tmp_path, model, preset)
     _passes_its_own_thresholds(m)
-    assert set(m["parity"]["task"]) >= ({"cls_cosine", "patch_cosine"} if model == "dinov2"
+    assert set(m["parity"]["metrics"]["task"]) >= ({"cls_cosine", "patch_cosine"} if model == "dinov2"
                                         else {"embed_cosine", "top1_agreement"})
     comps = m["components"]
     if preset.endswith("int8"):
@@ -101,7 +102,7 @@ def test_golden_checkpoint_passes_every_preset(tmp_path, golden_dir, which, pres
     m = _export(tmp_path, which.split("-")[0], preset, weights=str(golden_dir / ckpt), variant=variant)
     _passes_its_own_thresholds(m)
     if which == "dinov2-reg":
-        assert "register_tokens" in m["parity"]["components"]["encoder"]
+        assert "register_tokens" in m["parity"]["metrics"]["components"]["encoder"]
 
 
 @pytest.mark.parametrize("model,output", [("dinov2", r"encoder\.cls_token"), ("clip", r"text\.text_embeds")])

@@ -37,8 +37,8 @@ def _bundle(d, *, target_opts=None, comp_opts=None):
     m = {"schema_version": SCHEMA_VERSION, "target": target, "components": {"encoder": comp},
          "model": {"name": "tiny", "family": "tiny", "variant": "t", "license": "x", "source": "x",
                    "weights": {"kind": "random", "id": "random:0", "random": True}},
-         "preprocess": {}, "postprocess": {}, "provenance": {},
-         "parity": {"reference": "none", "passed": True, "gated": False}}
+         "preprocess": {"kind": "tiny", "steps": []}, "postprocess": {}, "provenance": {},
+         "parity": {"reference": "none", "status": "passed", "gated": False}}
     (d / "manifest.json").write_text(json.dumps(m))
     return rt.open(d)
 

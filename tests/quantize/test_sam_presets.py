@@ -26,13 +26,13 @@ def x86_int8(tmp_path_factory):
 
 
 def _common(m, preset):
-    assert m["parity"]["passed"] and m["parity"]["gated"]
+    assert m["parity"]["status"] == "passed" and m["parity"]["gated"]
     assert m["target"]["preset"] == preset and m["target"]["precision"] == "int8"
     enc, dec = m["components"]["encoder"], m["components"]["decoder"]
     assert enc["precision"] == "int8" and dec["precision"] == "fp32" and "quantization" not in dec
-    sqnr = m["parity"]["components"]["encoder"]["image_embeddings"]["sqnr_db"]
+    sqnr = m["parity"]["metrics"]["components"]["encoder"]["image_embeddings"]["sqnr_db"]
     assert sqnr >= m["parity"]["thresholds"]["encoder"]["image_embeddings"]["sqnr_db"]
-    assert m["parity"]["task"]["mask_iou"] >= m["parity"]["thresholds"]["task"]["mask_iou"]
+    assert m["parity"]["metrics"]["task"]["mask_iou"] >= m["parity"]["thresholds"]["task"]["mask_iou"]
     cal = m["calibration"]
     assert cal["source"] == "skimage-samples" and "chelsea" not in cal["images"] and cal["count"] >= 4
     return enc

@@ -25,7 +25,7 @@ def test_open_reports_components_and_random_weights(sam_bundle):
     b = rt.open(sam_bundle)
     assert set(b.components) == {"encoder", "decoder"}
     assert b.random_weights and b.manifest["model"]["weights"]["id"] == "random:0"
-    assert b.manifest["parity"]["passed"] is True
+    assert b.manifest.parity.status == "passed" and b.manifest.parity.passed
     assert b.manifest["target"] == {**b.manifest["target"], "preset": "onnx-fp32", "engine": "onnxruntime"}
 
 
@@ -110,3 +110,21 @@ def test_missing_engine_package_is_reported(sam_bundle, monkeypatch):
     monkeypatch.delitem(__import__("sys").modules, "onnxruntime", raising=False)
     with pytest.raises(EngineUnavailable, match=r"pip install 'edgevfm-runtime\[onnx\]'"):
         rt.open(sam_bundle).session("encoder")
+
+
+@pytest.mark.parametrize("parity, line", [
+    ({"status": "not_verified", "verify_on": "macOS 13+ / iOS 16+ with Core ML"},
+     "parity: not verified on this host (verify on macOS 13+ / iOS 16+ with Core ML) against"),
+    ({"status": "failed", "failures": ["encoder.image_embeddings: sqnr_db = 3 (needs >= 35)"]}, "parity: FAILED against"),
+    ({}, "parity: PASSED against"),
+], ids=["not_verified", "failed", "passed"])
+def test_info_states_the_parity_status(bundle_copy, capsys, parity, line):
+    """`edgevfm-rt info` reads parity.status: a bundle whose engine could not run where it was exported
+    (Core ML off macOS) is "not verified", never FAILED."""
+    from edgevfm_runtime.cli import main
+
+    _edit_manifest(bundle_copy, lambda m: m["parity"].update(parity))
+    assert main(["info", str(bundle_copy)]) == 0
+    out = capsys.readouterr().out
+    assert line in out
+    assert ("FAILED" in out) == (parity.get("status") == "failed")

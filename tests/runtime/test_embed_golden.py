@@ -31,7 +31,7 @@ def dinov2_bundles(tmp_path_factory, golden_dir):
 def test_dinov2_bundle_matches_golden(dinov2_bundles, golden_dir, variant, size):
     z = np.load(golden_dir / f"dinov2_{variant.replace('-', '_')}.npz")
     bundle = rt.open(dinov2_bundles[variant, size])
-    assert bundle.manifest["parity"]["passed"]
+    assert bundle.manifest.parity.status == "passed"
     got = bundle.session("encoder").run({"pixel_values": z[f"in_{size}"].astype(np.float32)})
     assert rel_err(got["cls_token"], z[f"{size}_x_norm_clstoken"]) < 1e-4
     assert rel_err(got["patch_tokens"], z[f"{size}_x_norm_patchtokens"]) < 1e-4
@@ -71,7 +71,7 @@ def clip_bundle(tmp_path_factory, golden_dir):
 def test_clip_bundle_matches_golden(clip_bundle, golden_dir):
     z = np.load(golden_dir / "clip.npz")
     bundle = rt.open(clip_bundle)
-    assert bundle.manifest["parity"]["passed"]
+    assert bundle.manifest.parity.status == "passed"
     np.testing.assert_array_equal(ClipTokenizer()(list(z["texts"])), z["tokens"])
     img = rt.ImageEmbedder(bundle)(z["image"])
     txt = rt.TextEmbedder(bundle)(list(z["texts"]))

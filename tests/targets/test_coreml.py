@@ -12,6 +12,7 @@ pytest.importorskip("coremltools", reason="coremltools not installed (pip instal
 
 from edgevfm.targets import PRESETS, TARGETS  # noqa: E402
 from edgevfm.targets.coreml_mil import MilSession  # noqa: E402
+from edgevfm_runtime.cli import main  # noqa: E402
 from edgevfm_runtime.engines import get_engine  # noqa: E402
 from edgevfm_runtime.hashing import sha256_path  # noqa: E402
 from targets_testing import sqnr, torch_outputs  # noqa: E402
@@ -132,7 +133,7 @@ def sam_ios_bundles(tmp_path_factory):
 @pytest.mark.slow
 @pytest.mark.skipif(platform.system() == "Darwin", reason="checks the off-macOS manifest")
 @pytest.mark.parametrize("preset", ["ios-fp16", "ios-int8"])
-def test_sam_ios_export(sam_ios_bundles, preset):
+def test_sam_ios_export(sam_ios_bundles, preset, capsys):
     """Full MobileSAM exports: packages match the manifest, the decoder takes 1..16 points and does no
     resize, INT8 weights only in the encoder, parity not claimed, the host estimate recorded beside it."""
     import coremltools as ct
@@ -159,7 +160,11 @@ def test_sam_ios_export(sam_ios_bundles, preset):
     else:
         assert "int8" not in enc_weights
     parity = m["parity"]
-    assert parity["passed"] is False and "macOS" in parity["verified_here"] and parity["components"] == {}
+    assert parity["status"] == "not_verified" and "macOS" in parity["verify_on"] and "macOS" in parity["verified_here"]
+    assert "metrics" not in parity and "failures" not in parity  # nothing measured is claimed, nor failed
+    assert main(["info", str(res.path)]) == 0
+    out = capsys.readouterr().out
+    assert f"parity: not verified on this host (verify on {parity['verify_on']})" in out and "FAILED" not in out
     est = parity["host_estimate"]
     assert "not Core ML parity" in est["what"]
     floor = 45 if preset == "ios-fp16" else 25  # the recipes' thresholds are 35 / 25 dB
