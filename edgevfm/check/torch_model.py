@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from edgevfm_runtime.errors import EdgeVFMError
+from edgevfm_runtime.manifest_types import Manifest
 
 
 class ReferenceUnavailable(EdgeVFMError):
@@ -21,22 +22,22 @@ class TorchModel:
     weights_id: str
 
 
-def load_torch_model(manifest: dict, *, weights: str | None = None) -> TorchModel:
+def load_torch_model(manifest: Manifest, *, weights: str | None = None) -> TorchModel:
     from .. import weights as W
     from ..models import get_model
 
-    family = get_model(manifest["model"]["name"])
-    variant = manifest["model"]["variant"]
-    recorded = manifest["model"]["weights"]
-    spec = weights or (recorded["id"] if recorded["random"] else "official")
+    family = get_model(manifest.model.name)
+    variant = manifest.model.variant
+    recorded = manifest.model.weights
+    spec = weights or (recorded.id if recorded.random else "official")
     try:
         resolved = W.resolve(spec, family.weight_source(variant), model=family.family)
     except W.WeightsUnavailable as exc:
         raise ReferenceUnavailable(f"cannot rebuild the torch reference: {exc}") from None
-    if resolved.id != recorded["id"]:
+    if resolved.id != recorded.id:
         raise ReferenceUnavailable(
-            f"the weights {spec!r} (id {resolved.id[:16]}) are not the bundle's ({recorded['id'][:16]}); "
+            f"the weights {spec!r} (id {resolved.id[:16]}) are not the bundle's ({recorded.id[:16]}); "
             "pass the checkpoint the bundle was exported from with --weights PATH")
     # The options the export settled on (e.g. DINOv2's pos-embed resampling) win over today's defaults.
-    recipe = {**manifest.get("provenance", {}).get("recipe", {}), **manifest["model"].get("options", {})}
+    recipe = {**(manifest.provenance.recipe or {}), **(manifest.model.options or {})}
     return TorchModel(family, family.load(variant, resolved), variant, recipe, resolved.id)

@@ -32,7 +32,7 @@ class Bundle:
 
     @property
     def raw(self) -> dict[str, Any]:
-        return self.manifest._json
+        return self.manifest.raw
 
     # -- facts from the manifest -------------------------------------------------------------
     @property

@@ -301,17 +301,18 @@ class Manifest(_Block):
 
     # -- the read-only mapping view --------------------------------------------------------------
     @cached_property
-    def _json(self) -> dict:
+    def raw(self) -> dict:
+        """The JSON form, computed once (treat it as read-only)."""
         return self.to_dict()
 
     def __getitem__(self, key: str):
-        return self._json[key]
+        return self.raw[key]
 
     def get(self, key: str, default=None):
-        return self._json.get(key, default)
+        return self.raw.get(key, default)
 
     def __contains__(self, key: object) -> bool:
-        return key in self._json
+        return key in self.raw
 
     def keys(self):
-        return self._json.keys()
+        return self.raw.keys()
