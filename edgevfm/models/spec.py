@@ -103,8 +103,13 @@ class ModelFamily:
         return {}
 
     def golden(self, model: nn.Module, images: list[np.ndarray], recipe: dict) -> dict[str, np.ndarray]:
-        """Reference (torch FP32) inputs/outputs in the runtime's golden.npz layout."""
-        raise NotImplementedError
+        """Reference (torch FP32) inputs/outputs in the runtime's golden.npz layout: the runtime family's
+        case set (``edgevfm_runtime.families``) run by the exported components' torch modules."""
+        from .torch_cases import record_with_torch
+
+        variant = recipe.get("variant") or self.default_variant
+        return record_with_torch(self.family, self.components(model, variant, recipe),
+                                 self.preprocess(variant, recipe), images)
 
     def calibration_feeds(self, model: nn.Module, images: list[np.ndarray], recipe: dict
                           ) -> dict[str, list[dict[str, np.ndarray]]]:

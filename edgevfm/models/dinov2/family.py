@@ -6,9 +6,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from edgevfm_runtime import golden as G
 from edgevfm_runtime.models.dinov2_preprocess import IMAGENET_MEAN, IMAGENET_STD
-from edgevfm_runtime.preprocess import preprocess
 
 from ...weights import ResolvedWeights, WeightSource
 from ..spec import Component, ModelFamily, TensorSpec, register_model
@@ -100,19 +98,6 @@ class DinoV2Family(ModelFamily):
 
     def postprocess(self, model, variant: str, recipe: dict) -> dict:
         return {"features": "x_norm_clstoken / x_norm_patchtokens (final LayerNorm applied)"}
-
-    @torch.no_grad()
-    def golden(self, model, images: list[np.ndarray], recipe: dict) -> dict[str, np.ndarray]:
-        comp = self.components(model, "", recipe)[0]
-        spec = self.preprocess("", recipe)
-        out: dict[str, np.ndarray] = {}
-        for i, rgb in enumerate(images):
-            x = preprocess(rgb, spec)
-            res = comp.module(torch.from_numpy(x))
-            out[G.key("encoder", str(i), "src", "image")] = rgb
-            for t, v in zip(comp.outputs, res):
-                out[G.key("encoder", str(i), "out", t.name)] = v.numpy()
-        return out
 
     def calibration_feeds(self, model, images: list[np.ndarray], recipe: dict, *, progress=None) -> dict:
         from .calibration import dinov2_calibration_feeds

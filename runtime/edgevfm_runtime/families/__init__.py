@@ -1,0 +1,34 @@
+"""Runtime model families by the manifest's ``model.family``. Importing this package registers the
+built-in ones (sam, dinov2, clip); a family living elsewhere registers itself the same way."""
+from __future__ import annotations
+
+from ..errors import BundleError
+from .base import RuntimeFamily, RunFn
+
+FAMILIES: dict[str, RuntimeFamily] = {}
+
+
+def register_family(cls: type[RuntimeFamily]) -> type[RuntimeFamily]:
+    if cls.name in FAMILIES and type(FAMILIES[cls.name]) is not cls:
+        raise ValueError(f"runtime model family {cls.name!r} is registered twice")
+    FAMILIES[cls.name] = cls()
+    return cls
+
+
+def get_family(name: str) -> RuntimeFamily:
+    if name not in FAMILIES:
+        raise BundleError(f"unknown model family {name!r} in the manifest (this runtime knows: "
+                          f"{', '.join(FAMILIES)}); a newer edgevfm-runtime may know it")
+    return FAMILIES[name]
+
+
+def family_of(source) -> RuntimeFamily:
+    """The family of a bundle (or anything with a ``manifest``)."""
+    return get_family(source.manifest["model"]["family"])
+
+
+from . import clip as _clip  # noqa: E402,F401
+from . import dinov2 as _dinov2  # noqa: E402,F401
+from . import sam as _sam  # noqa: E402,F401
+
+__all__ = ["FAMILIES", "RuntimeFamily", "RunFn", "family_of", "get_family", "register_family"]
