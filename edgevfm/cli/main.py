@@ -73,7 +73,9 @@ def cmd_export(args) -> int:
         kept = f", {len(c['float_kept'])} node(s) kept in float" if c.get("float_kept") else ""
         console.print(f"  {name}: {c['file']} ({c.get('precision', '')}, {c['bytes'] / 1e6:.1f} MB, "
                       f"sha256 {c['sha256'][:12]}…{kept})", markup=False)
-    prompt = " --point X,Y -o mask.png" if res.manifest["model"]["family"] == "mobilesam" else ""
+    from edgevfm_runtime.families import get_family
+
+    prompt = get_family(res.manifest["model"]["family"]).run_example
     engine_extra = {"onnxruntime": "onnx", "openvino": "openvino", "litert": "tflite"}.get(
         res.manifest["target"]["engine"], res.manifest["target"]["engine"])
     for line in ("next:", f"  edgevfm run {res.path} IMAGE{prompt}", f"  edgevfm check {res.path}",

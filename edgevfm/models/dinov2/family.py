@@ -42,6 +42,12 @@ class DinoV2Family(ModelFamily):
     license = "Apache-2.0"
     source = "https://github.com/facebookresearch/dinov2"
     summary = "DINOv2 ViT-S/14 self-supervised features: CLS embedding, patch features (dense), registers"
+    recipe_keys = {
+        "input_size": (int, list),  # export resolution: S or [H, W], multiples of 14
+        "intermediate_layers": list,  # extra normed outputs of these block indices
+        "prenorm": bool,  # also output all tokens before the final norm (x_prenorm)
+        "pos_embed_resample": str,  # official | transformers | timm (default: the checkpoint's library)
+    }
 
     def build(self, variant: str):
         from .model import DinoV2

@@ -21,6 +21,7 @@ _SOURCE = WeightSource(
     hf_filename="mobile_sam.pt",
 )
 
+MAX_POINTS = 16  # prompt points a static-shape engine (Core ML, LiteRT, TensorRT) accepts
 ENCODER_INPUTS = [TensorSpec("images", "float32", (1, 3, IMG_SIZE, IMG_SIZE), "NCHW")]
 ENCODER_OUTPUTS = [TensorSpec("image_embeddings", "float32", (1, 256, 64, 64), "NCHW")]
 DECODER_INPUTS = [
@@ -51,6 +52,10 @@ class MobileSAMFamily(ModelFamily):
     license = "Apache-2.0"
     source = "https://github.com/ChaoningZhang/MobileSAM"
     summary = "MobileSAM: TinyViT-5M image encoder + SAM prompt encoder / mask decoder (promptable segmentation)"
+    recipe_keys = {
+        "decoder": {"return_single_mask": bool},
+        "litert": {"point_counts": list},  # LiteRT decoder: one signature per prompt-point count N
+    }
 
     def build(self, variant: str):
         from .model import build_mobilesam
@@ -79,6 +84,7 @@ class MobileSAMFamily(ModelFamily):
 
     def components(self, model, variant: str, recipe: dict) -> list[Component]:
         from .export import SamEncoderExport, SamOnnxDecoder, example_decoder_inputs
+        from .lowres_decoder import lowres_component
 
         single = bool(recipe.get("decoder", {}).get("return_single_mask", False))
         return [
@@ -89,6 +95,8 @@ class MobileSAMFamily(ModelFamily):
                 DECODER_INPUTS, decoder_outputs(1 if single else 4),
                 dynamic_axes={"point_coords": {1: "num_points"}, "point_labels": {1: "num_points"},
                               "masks": {2: "height", 3: "width"}},
+                dim_ranges={"num_points": (1, MAX_POINTS)},
+                static_twin=lowres_component, twin_host_outputs={"masks": "sam_upscale_masks"},
             ),
         ]
 
