@@ -11,6 +11,10 @@ FAMILIES: dict[str, RuntimeFamily] = {}
 def register_family(cls: type[RuntimeFamily]) -> type[RuntimeFamily]:
     if cls.name in FAMILIES and type(FAMILIES[cls.name]) is not cls:
         raise ValueError(f"runtime model family {cls.name!r} is registered twice")
+    from ..parity import add_metric
+
+    for metric, (higher_is_better, explain) in cls.task_metric_info.items():
+        add_metric(metric, higher_is_better, explain)
     FAMILIES[cls.name] = cls()
     return cls
 

@@ -31,6 +31,8 @@ class RuntimeFamily:
     image_output: ClassVar[str | None] = None  # the image embedding (ImageEmbedder), if the family has one
     text_output: ClassVar[str | None] = None  # the text embedding (TextEmbedder), if any
     dense_output: ClassVar[str | None] = None  # patch features (DenseFeatures), if any
+    # task metric -> (higher is better, one line for reports): what ``task_metrics`` returns
+    task_metric_info: ClassVar[dict[str, tuple[bool, str]]] = {}
 
     # -- pre-processing and the case set ------------------------------------------------------
     def preprocess(self, rgb: np.ndarray, spec: dict, *, dense: bool = False) -> np.ndarray:

@@ -25,6 +25,10 @@ class ClipFamily(RuntimeFamily):
     name = "clip"
     image_output = "image_embeds"
     text_output = "text_embeds"
+    task_metric_info = {
+        "top1_agreement": (True, "CLIP: share of images whose zero-shot top-1 label matches the reference"),
+        "embed_cosine": (True, "CLIP: worst cosine of any one image or text embedding with its reference"),
+    }
 
     def record(self, source, images, run, base) -> dict:
         out = self.record_photos(source, images, run)

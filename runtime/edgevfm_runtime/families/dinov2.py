@@ -15,6 +15,11 @@ class DinoV2Family(RuntimeFamily):
     run_output_suffix = ".npy"
     image_output = "cls_token"
     dense_output = "patch_tokens"
+    task_metric_info = {
+        "cls_cosine": (True, "DINOv2: worst cosine of the CLS embedding with its reference, over the images"),
+        "patch_cosine": (True, "DINOv2: mean cosine of the patch features with their reference, token by token "
+                               "(worst image)"),
+    }
 
     def record(self, source, images, run, base) -> dict:
         return self.record_photos(source, images, run)

@@ -18,6 +18,7 @@ class SamFamily(RuntimeFamily):
     chain = {("decoder", "image_embeddings"): ("encoder", "image_embeddings")}
     run_output_suffix = ".png"
     run_example = " --point X,Y -o mask.png"
+    task_metric_info = {"mask_iou": (True, "SAM: worst intersection-over-union of thresholded masks over the prompt set")}
 
     def record(self, source, images, run, base) -> dict:
         from ..sam.prompt_set import prompt_set
