@@ -9,6 +9,7 @@ import sys
 from edgevfm_runtime.errors import EdgeVFMError
 
 from .. import __version__
+from ._console import console as _console
 
 
 class _Parser(argparse.ArgumentParser):
@@ -16,13 +17,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
-
-def _console():
-    from rich.console import Console
-
-    # Piped output (CI logs, files) gets a wide fixed width so tables are not truncated.
-    return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 
 
 def cmd_list(args) -> int:

@@ -3,7 +3,7 @@ built-in ones (sam, dinov2, clip); a family living elsewhere registers itself th
 from __future__ import annotations
 
 from ..errors import BundleError
-from .base import RuntimeFamily, RunFn
+from .base import HostOp, RuntimeFamily, RunFn
 
 FAMILIES: dict[str, RuntimeFamily] = {}
 
@@ -26,6 +26,11 @@ def get_family(name: str) -> RuntimeFamily:
     return FAMILIES[name]
 
 
+def host_ops() -> dict[str, HostOp]:
+    """Every registered family's host ops by name."""
+    return {name: op for f in FAMILIES.values() for name, op in f.host_ops.items()}
+
+
 def family_of(source) -> RuntimeFamily:
     """The family of a bundle (or anything with a ``manifest``)."""
     return get_family(source.manifest["model"]["family"])
@@ -35,4 +40,4 @@ from . import clip as _clip  # noqa: E402,F401
 from . import dinov2 as _dinov2  # noqa: E402,F401
 from . import sam as _sam  # noqa: E402,F401
 
-__all__ = ["FAMILIES", "RuntimeFamily", "RunFn", "family_of", "get_family", "register_family"]
+__all__ = ["FAMILIES", "HostOp", "RuntimeFamily", "RunFn", "family_of", "get_family", "host_ops", "register_family"]

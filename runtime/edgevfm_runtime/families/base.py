@@ -7,6 +7,7 @@ A family is a :class:`RuntimeFamily` subclass registered with :func:`register_fa
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable, ClassVar, Mapping
 
 import numpy as np
@@ -16,6 +17,17 @@ from ..errors import BundleError, InputError
 
 # run(component, feed) -> outputs: one call of a component (an engine session, or torch in the toolkit)
 RunFn = Callable[[str, dict], dict]
+
+
+@dataclass(frozen=True)
+class HostOp:
+    """An output computed on the host after the engine (manifest ``host_outputs``), for static-shape
+    engines that cannot produce it: ``fn(engine outputs, feed)`` reads ``feed_inputs`` (extra inputs the
+    session then takes) and ``engine_outputs``."""
+
+    feed_inputs: tuple[str, ...]
+    engine_outputs: tuple[str, ...]
+    fn: Callable[[dict, Mapping], np.ndarray]
 
 
 class RuntimeFamily:
@@ -33,6 +45,7 @@ class RuntimeFamily:
     dense_output: ClassVar[str | None] = None  # patch features (DenseFeatures), if any
     # task metric -> (higher is better, one line for reports): what ``task_metrics`` returns
     task_metric_info: ClassVar[dict[str, tuple[bool, str]]] = {}
+    host_ops: ClassVar[dict[str, HostOp]] = {}  # name (as the manifest's host_outputs write it) -> op
 
     # -- pre-processing and the case set ------------------------------------------------------
     def preprocess(self, rgb: np.ndarray, spec: dict, *, dense: bool = False) -> np.ndarray:

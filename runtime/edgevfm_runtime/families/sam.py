@@ -6,10 +6,16 @@ import numpy as np
 
 from .. import golden as G
 from . import register_family
-from .base import RuntimeFamily
+from .base import HostOp, RuntimeFamily
 
 # The decoder outputs a case stores: logits as they are, the upscaled masks thresholded and bit-packed.
 _DECODER_LIKE = {"iou_predictions": 0, "low_res_masks": 0, "masks_bits": 0}
+
+
+def _upscale_masks(out: dict, feed) -> np.ndarray:
+    from ..sam.upscale import upscale_masks
+
+    return upscale_masks(out["low_res_masks"], feed["orig_im_size"])
 
 
 @register_family
@@ -18,6 +24,8 @@ class SamFamily(RuntimeFamily):
     chain = {("decoder", "image_embeddings"): ("encoder", "image_embeddings")}
     run_output_suffix = ".png"
     run_example = " --point X,Y -o mask.png"
+    # the masks at the photo's size, from the low-res logits of the static-shape decoder twin
+    host_ops = {"sam_upscale_masks": HostOp(("orig_im_size",), ("low_res_masks",), _upscale_masks)}
     task_metric_info = {"mask_iou": (True, "SAM: worst intersection-over-union of thresholded masks over the prompt set")}
 
     def record(self, source, images, run, base) -> dict:
