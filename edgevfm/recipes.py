@@ -66,18 +66,13 @@ QUANTIZE: dict[str, Any] = {
     },
 }
 
-# The schema: nested dicts of allowed keys -> type (or a nested schema, or ANY).
+# The schema every model shares: nested dicts of allowed keys -> type (or a nested schema, or ANY).
+# A model family adds its own keys (``ModelFamily.recipe_keys``).
 SCHEMA: dict[str, Any] = {
     "description": str,
     "variant": str,
     "target": str,
-    "input_size": (int, list),  # DINOv2 export resolution: S or [H, W], multiples of 14
-    "intermediate_layers": list,  # DINOv2: extra normed outputs of these block indices
-    "prenorm": bool,  # DINOv2: also output all tokens before the final norm (x_prenorm)
-    "pos_embed_resample": str,  # DINOv2: official | transformers | timm (default: the checkpoint's library)
     "export": {"opset": int},
-    "decoder": {"return_single_mask": bool},
-    "litert": {"point_counts": list},  # LiteRT SAM decoder: one signature per prompt-point count N
     "tensorrt": {"workspace_mib": int},  # TensorRT engine build workspace (Jetson: keep it small, nanosam#18)
     "parity": {"images": list, "gate": bool, "thresholds": ANY},
     "quantize": QUANTIZE,
@@ -125,7 +120,7 @@ def _merge(base: dict, delta: dict) -> dict:
     return out
 
 
-def _read(path: Path) -> dict:
+def _read(path: Path, schema: dict = SCHEMA) -> dict:
     if not path.is_file():
         raise RecipeError(f"recipe {path} " + ("is not a file" if path.exists() else "not found")
                           + "; pass the path of a recipe YAML file")
@@ -134,7 +129,7 @@ def _read(path: Path) -> dict:
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise RecipeError(f"{path} is not valid YAML: {' '.join(str(exc).split())}") from None
     try:
-        _validate(data, SCHEMA, "")
+        _validate(data, schema, "")
     except RecipeError as exc:
         raise RecipeError(f"{path}: {exc}") from None
     return data
@@ -169,31 +164,39 @@ def _check_target(recipe: dict, names: tuple[str, ...], source: str) -> None:
                           f"or change its 'target:' to {names[0]}")
 
 
+def _family_recipes(model: str) -> tuple[Path, dict]:
+    """The model family's recipe folder and schema (the shared keys plus its own)."""
+    from .models import get_model  # lazy: model families import torch
+
+    family = get_model(model)
+    return family.recipe_folder(), {**SCHEMA, **family.recipe_keys}
+
+
 def load_recipe(model: str, preset: str, *, precision: str | None = None, aliases: tuple[str, ...] = (),
                 recipe_file: str | None = None, overrides: list[str] = ()) -> dict:
     """The resolved recipe for (model, preset); ``precision`` picks the ``_<precision>.yaml`` layer and
     ``aliases`` are the preset's other names (accepted in ``target:``). ``targets.recipe_for`` fills both."""
     names = (preset, *aliases)
-    folder = recipes_dir() / model
+    folder, schema = _family_recipes(model)
     defaults = folder / "_defaults.yaml"
-    recipe = _read(defaults) if defaults.exists() else {}
+    recipe = _read(defaults, schema) if defaults.exists() else {}
     shared = folder / f"_{precision}.yaml"
     if precision and shared.exists():
-        recipe = _merge(recipe, _read(shared))
+        recipe = _merge(recipe, _read(shared, schema))
     preset_file = folder / f"{preset}.yaml"
     if recipe_file:
-        own = _read(Path(recipe_file))
+        own = _read(Path(recipe_file), schema)
         _check_target(own, names, f"--recipe {recipe_file}")
         recipe = _merge(recipe, own)
     elif preset_file.exists():
-        own = _read(preset_file)
+        own = _read(preset_file, schema)
         _check_target(own, names, str(preset_file))
         recipe = _merge(recipe, own)
     else:
         raise RecipeError(f"no recipe for {model} on {preset}: {preset_file} does not exist "
                           "(pass --recipe FILE to use your own)")
     delta = parse_set(list(overrides))
-    _validate(delta, SCHEMA, "")
+    _validate(delta, schema, "")
     _check_target(delta, names, "--set target")
     return _merge(recipe, delta)
 

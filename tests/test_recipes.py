@@ -112,3 +112,12 @@ def test_component_precision_does_not_inherit_the_preset_method():
                                                   "components.decoder.quantize.method=ort-static"])
     assert component_quantize(r, "decoder")["method"] == "ort-static"
     assert component_quantize(r, "encoder")["method"] == "ort-dynamic"
+
+
+def test_model_specific_keys_belong_to_their_family():
+    """Keys one family reads (ModelFamily.recipe_keys) are unknown to the others."""
+    assert recipe_for("dinov2", "onnx-fp32", overrides=["input_size=28"])["input_size"] == 28
+    with pytest.raises(RecipeError, match="unknown recipe key 'input_size'"):
+        recipe_for("sam", "onnx-fp32", overrides=["input_size=28"])
+    with pytest.raises(RecipeError, match="unknown recipe key 'decoder'"):
+        recipe_for("dinov2", "onnx-fp32", overrides=["decoder.return_single_mask=true"])

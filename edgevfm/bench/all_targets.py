@@ -36,14 +36,13 @@ def one_line(exc: BaseException) -> str:
 def skip_reason(family, preset) -> str | None:
     """Why this host or this repository cannot build the pair: engine missing, precision not
     supported, or no recipe yet (recipes say how a pair is built; without one there is nothing to try)."""
-    from ..recipes import recipes_dir
     from ..targets import TARGETS
 
     tgt = TARGETS.get(preset.target)
     reason = tgt.unavailable_reason() or tgt.supports(family, preset.precision)
     if reason:
         return reason
-    if not (recipes_dir() / family.name / f"{preset.name}.yaml").exists():
+    if not (family.recipe_folder() / f"{preset.name}.yaml").exists():
         return f"no recipe yet (recipes/{family.name}/{preset.name}.yaml)"
     return None
 

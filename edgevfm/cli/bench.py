@@ -47,7 +47,7 @@ def cmd_bench(args) -> int:
     from edgevfm_runtime.errors import InputError
 
     from ..bench.table import print_tables
-    from .main import _console
+    from ._console import console as _console
 
     console = _console()
     emit = lambda s: console.print(s, markup=False, highlight=False)  # noqa: E731

@@ -28,7 +28,7 @@ def cmd_check(args) -> int:
     from edgevfm_runtime.check_cli import execute_check
 
     from ..check import toolkit_reference
-    from .main import _console
+    from ._console import console as _console
     from .report import print_report
 
     console = _console()

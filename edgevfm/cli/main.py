@@ -9,6 +9,7 @@ import sys
 from edgevfm_runtime.errors import EdgeVFMError
 
 from .. import __version__
+from ._console import console as _console
 
 
 class _Parser(argparse.ArgumentParser):
@@ -16,13 +17,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
-
-def _console():
-    from rich.console import Console
-
-    # Piped output (CI logs, files) gets a wide fixed width so tables are not truncated.
-    return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 
 
 def cmd_list(args) -> int:
@@ -76,7 +70,9 @@ def cmd_export(args) -> int:
         kept = f", {len(c['float_kept'])} node(s) kept in float" if c.get("float_kept") else ""
         console.print(f"  {name}: {c['file']} ({c.get('precision', '')}, {c['bytes'] / 1e6:.1f} MB, "
                       f"sha256 {c['sha256'][:12]}…{kept})", markup=False)
-    prompt = " --point X,Y -o mask.png" if res.manifest["model"]["family"] == "mobilesam" else ""
+    from edgevfm_runtime.families import get_family
+
+    prompt = get_family(res.manifest["model"]["family"]).run_example
     engine_extra = {"onnxruntime": "onnx", "openvino": "openvino", "litert": "tflite"}.get(
         res.manifest["target"]["engine"], res.manifest["target"]["engine"])
     for line in ("next:", f"  edgevfm run {res.path} IMAGE{prompt}", f"  edgevfm check {res.path}",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar, Optional
 
 import numpy as np
 import torch
@@ -41,6 +41,13 @@ class Component:
     inputs: list[TensorSpec]
     outputs: list[TensorSpec]
     dynamic_axes: dict[str, dict[int, str]] = field(default_factory=dict)
+    # symbolic dim -> (min, max) that engines with shape ranges keep dynamic (others fix it to 1)
+    dim_ranges: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # For outputs whose shapes follow input *values* (SAM's upscaled masks follow orig_im_size):
+    # a function building the static-shape twin that TensorRT, LiteRT and Core ML export instead,
+    # and the outputs the runtime then computes on the host (manifest ``host_outputs``).
+    static_twin: Optional[Callable[["Component"], "Component"]] = None
+    twin_host_outputs: dict[str, str] = field(default_factory=dict)
 
     @property
     def input_names(self) -> list[str]:
@@ -62,6 +69,15 @@ class ModelFamily:
     license: ClassVar[str]
     source: ClassVar[str]
     summary: ClassVar[str] = ""
+    # Recipe keys only this family reads (merged into recipes.SCHEMA when its recipes are validated).
+    recipe_keys: ClassVar[dict[str, Any]] = {}
+    # Where its recipes live; None: recipes/<name>/ (a family kept elsewhere brings its own folder).
+    recipes_path: ClassVar[Optional[Path]] = None
+
+    def recipe_folder(self) -> Path:
+        from ..recipes import recipes_dir
+
+        return Path(self.recipes_path) if self.recipes_path else recipes_dir() / self.name
 
     def check_variant(self, variant: str | None) -> str:
         variant = variant or self.default_variant
@@ -109,8 +125,13 @@ class ModelFamily:
         return {}
 
     def golden(self, model: nn.Module, images: list[np.ndarray], recipe: dict) -> dict[str, np.ndarray]:
-        """Reference (torch FP32) inputs/outputs in the runtime's golden.npz layout."""
-        raise NotImplementedError
+        """Reference (torch FP32) inputs/outputs in the runtime's golden.npz layout: the runtime family's
+        case set (``edgevfm_runtime.families``) run by the exported components' torch modules."""
+        from .torch_cases import record_with_torch
+
+        variant = recipe.get("variant") or self.default_variant
+        return record_with_torch(self.family, self.components(model, variant, recipe),
+                                 self.preprocess(variant, recipe), images)
 
     def calibration_feeds(self, model: nn.Module, images: list[np.ndarray], recipe: dict
                           ) -> dict[str, list[dict[str, np.ndarray]]]:

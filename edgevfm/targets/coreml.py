@@ -25,7 +25,7 @@ import torch
 
 from ..models.spec import Component
 from .base import Converted, Preset, Target, register_preset, register_target
-from .static_io import RANGES, fix_dims, static_twin
+from .static_io import fix_dims, static_twin
 
 VERIFICATION_LINUX = ("Core ML prediction needs macOS; converted and spec-validated (IO names, dtypes, shapes, ops, size), "
                       "numerics only estimated (parity.host_estimate: MIL interpreter, not Core ML)")
@@ -36,7 +36,7 @@ def _inputs(comp: Component):
 
     out = []
     for t, a in zip(comp.inputs, comp.example_args):
-        shape = [ct.RangeDim(lower_bound=RANGES[d][0], upper_bound=RANGES[d][1], default=int(a.shape[i]))
+        shape = [ct.RangeDim(lower_bound=comp.dim_ranges[d][0], upper_bound=comp.dim_ranges[d][1], default=int(a.shape[i]))
                  if isinstance(d, str) else d for i, d in enumerate(t.shape)]
         out.append(ct.TensorType(name=t.name, shape=ct.Shape(shape), dtype=a.numpy().dtype))
     return out
@@ -61,9 +61,9 @@ def _io(feature) -> dict:
     return {"name": feature.name, "dtype": _ARRAY_DTYPES.get(dtype, dtype.lower()), "shape": shape}
 
 
-def _expected(t) -> dict:
+def _expected(t, ranges: dict) -> dict:
     return {"name": t.name, "dtype": t.dtype,
-            "shape": [list(RANGES[d]) if isinstance(d, str) else int(d) for d in t.shape]}
+            "shape": [list(ranges[d]) if isinstance(d, str) else int(d) for d in t.shape]}
 
 
 def spec_report(mlmodel, comp: Component, path: Path | None = None) -> dict:
@@ -74,7 +74,8 @@ def spec_report(mlmodel, comp: Component, path: Path | None = None) -> dict:
         raise ValueError(f"{comp.name}: Core ML model is {spec.WhichOneof('Type')}, not an ML program")
     ins = [_io(i) for i in spec.description.input]
     outs = [_io(o) for o in spec.description.output]
-    want_in, want_out = [_expected(t) for t in comp.inputs], [_expected(t) for t in comp.outputs]
+    want_in, want_out = ([_expected(t, comp.dim_ranges) for t in comp.inputs],
+                         [_expected(t, comp.dim_ranges) for t in comp.outputs])
     if [i["name"] for i in ins] != comp.input_names or [o["name"] for o in outs] != comp.output_names:
         raise ValueError(f"Core ML IO {[i['name'] for i in ins]} -> {[o['name'] for o in outs]} differs from the "
                          f"manifest's {comp.input_names} -> {comp.output_names}")

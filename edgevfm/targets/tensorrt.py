@@ -24,7 +24,7 @@ from ..quantize.methods import ONNX_METHODS
 from ..recipes import component_quantize
 from .base import Converted, Preset, Target, register_preset, register_target
 from .onnx import export_onnx
-from .static_io import RANGES, fix_dims, static_twin
+from .static_io import fix_dims, static_twin
 from .trt_checks import qdq_report
 from .trt_quant import quantize_qdq_trt
 
@@ -33,8 +33,8 @@ TRT_INT8 = {"activation_type": "int8", "weight_type": "int8", "symmetric_activat
 # Symbolic dims TensorRT keeps dynamic, each with an optimization profile (min, max; opt = the
 # example's size): SAM's prompt points, and the CLIP towers' batch (text embeddings are made in batches).
 # The SAM runtime appends a padding point (or two box corners) to the user's points: the profile
-# covers 16 user points plus those two, and the engine refuses more with a typed error.
-SAM_USER_POINTS = RANGES["num_points"][1]
+# covers the decoder's declared points plus those two, and the engine refuses more with a typed error.
+SAM_USER_POINTS = 16  # the SAM decoder component's dim_ranges["num_points"] maximum (mobilesam/family.py)
 DYNAMIC_DIMS: dict[str, tuple[int, int]] = {"num_points": (1, SAM_USER_POINTS + 2), "batch": (1, 32)}
 FP32_OPS = ("LayerNormalization", "ReduceMean", "Pow", "Sqrt", "Softmax", "Erf")
 VERIFICATION = ("Q/DQ graph + its ONNX Runtime parity verified here; "

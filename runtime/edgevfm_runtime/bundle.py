@@ -15,6 +15,7 @@ from . import bundle_files as F
 from .bundle_zip import ZipLimits, discard, open_zip
 from .engines import Session, get_engine
 from .errors import BundleError
+from .host_outputs import with_host_outputs
 from .manifest import GOLDEN_NAME, MANIFEST_NAME, load_manifest
 from .manifest_types import Manifest
 
@@ -86,8 +87,6 @@ class Bundle:
             options = {**self.engine_options(name), **options}
         else:
             options = {**get_engine(engine).stand_in.get(get_engine(self.engine_name).name, {}), **options}
-        from .host_outputs import with_host_outputs  # lazy: it imports the SAM helpers, which import Bundle
-
         sess = get_engine(engine or self.engine_name).session(self.component_path(name), **options)
         declared = [t["name"] for t in self.components[name]["inputs"]]
         if declared and not set(declared) & set(sess.input_names):  # loose: engines may rename a few inputs

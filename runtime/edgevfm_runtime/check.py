@@ -12,10 +12,10 @@ import numpy as np
 
 from . import golden as G
 from .parity import failures, mask_iou, tensor_metrics
-from .replay import PIPELINES, component_feed
-from .task_metrics import TaskContext, task_metrics
+from .families import get_family
+from .task_metrics import TaskContext
 
-__all__ = ["CheckReport", "PIPELINES", "run_check", "SCHEMA_VERSION"]
+__all__ = ["CheckReport", "run_check", "SCHEMA_VERSION"]
 
 SCHEMA_VERSION = 1
 _WORST = {"max_abs": max, "mean_abs": max, "cosine": min, "sqnr_db": min, "mask_iou": min}
@@ -70,18 +70,17 @@ def run_check(bundle, *, reference: dict[str, np.ndarray] | None = None, referen
     golden layout. ``sessions`` replaces the bundle's own (e.g. to check a stand-in)."""
     ref = reference if reference is not None else bundle.golden
     thresholds = thresholds if thresholds is not None else (bundle.manifest.parity.thresholds or {})
-    family = bundle.manifest.model.family
-    chain = PIPELINES.get(family, {})
+    family = get_family(bundle.manifest.model.family)
     cases = G.parse(ref)
     sessions = sessions or {c: bundle.session(c, **session_options) for c in bundle.components if c in cases}
     report = CheckReport(reference=reference_name, engine=next(iter(sessions.values())).engine if sessions else "?")
     outputs: dict[tuple[str, str], dict] = {}
     for comp, sess in sessions.items():
-        src = next((s for (c, _i), (s, _o) in chain.items() if c == comp), None)
+        src = family.upstream_of(comp)
         merged: dict[str, dict] = {}
         for case, io in cases[comp].items():
             upstream = cases[src][case.split(".")[0]]["out"] if src else None
-            feed = component_feed(bundle, comp, io, upstream)
+            feed = family.feed(bundle, comp, io, upstream)
             got = sess.run({k: feed[k] for k in sess.input_names})
             outputs[(comp, case)] = got
             for name, m in _compare(io["out"], got).items():
@@ -90,6 +89,6 @@ def run_check(bundle, *, reference: dict[str, np.ndarray] | None = None, referen
         for name, m in merged.items():
             m["failures"] = failures(m, comp_limits.get(name, {}))
         report.components[comp] = merged
-    report.task = task_metrics(family, TaskContext(bundle, cases, sessions, outputs))
+    report.task = family.task_metrics(TaskContext(bundle, cases, sessions, outputs))
     report.task_failures = failures(report.task, thresholds.get("task", {}))
     return report

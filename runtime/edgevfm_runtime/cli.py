@@ -34,23 +34,19 @@ def add_trust_argument(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_run(args) -> int:
-    from .apps import RUNNERS
-
     from .apps.output_path import check_output
+    from .families import family_of
 
     bundle = open_bundle(args.bundle, trusted_keys=args.trust)
-    family = bundle.manifest.model.family
-    check_output(family, args.output)
+    family = family_of(bundle)
+    check_output(family.name, family.run_output_suffix, args.output)
     if bundle.random_weights:
         print(f"warning: {bundle.root.name} was exported from RANDOM weights "
               f"({bundle.manifest.model.weights.id}); its outputs are meaningless", file=sys.stderr)
     from .placement import check_engine, session_options
 
     check_engine(session_options(args), bundle.engine_name, bundle.root.name)
-    runner = RUNNERS.get(family)
-    if runner is None:
-        raise EdgeVFMError(f"`run` does not know model family {family!r} (knows: {', '.join(RUNNERS)})")
-    runner(bundle, args)
+    family.run(bundle, args)
     return 0
 
 

@@ -9,15 +9,15 @@ import numpy as np
 from .bundle import Bundle
 from .errors import BundleError, InputError
 from .image import ImageLike, load_rgb
-from .preprocess import preprocess
-
-IMAGE_OUTPUT = {"dinov2": "cls_token", "clip": "image_embeds"}
+from .families import FAMILIES, RuntimeFamily, family_of
 
 
-def _require(bundle: Bundle, families: Sequence[str], what: str) -> str:
-    family = bundle.manifest["model"]["family"]
-    if family not in families:
-        raise BundleError(f"{what} needs a {' or '.join(families)} bundle; {bundle.root} holds {family}")
+def _require(bundle: Bundle, output: str, what: str) -> RuntimeFamily:
+    """The bundle's family, if it declares ``output`` (e.g. ``image_output``)."""
+    family = family_of(bundle)
+    if getattr(family, output) is None:
+        able = [n for n, f in FAMILIES.items() if getattr(f, output) is not None]
+        raise BundleError(f"{what} needs a {' or '.join(able)} bundle; {bundle.root} holds {family.name}")
     return family
 
 
@@ -38,7 +38,7 @@ class ImageEmbedder:
     ``normalize=True`` L2-normalises (what CLIP's logits and cosine search use)."""
 
     def __init__(self, bundle: Bundle, *, engine: str | None = None, **options):
-        self.family = _require(bundle, tuple(IMAGE_OUTPUT), "ImageEmbedder")
+        self.family = _require(bundle, "image_output", "ImageEmbedder")
         self.bundle = bundle
         self.session = bundle.session("encoder", engine=engine, **options)
 
@@ -49,8 +49,8 @@ class ImageEmbedder:
     def __call__(self, images: ImageLike | Iterable[ImageLike], *, normalize: bool = False) -> np.ndarray:
         out = []
         for img in _as_list(images):
-            x = preprocess(load_rgb(img), self.bundle.preprocess)
-            out.append(self.session.run({self.session.input_names[0]: x})[IMAGE_OUTPUT[self.family]])
+            x = self.family.preprocess(load_rgb(img), self.bundle.preprocess)
+            out.append(self.session.run({self.session.input_names[0]: x})[self.family.image_output])
         emb = np.concatenate(out, axis=0)
         return _l2(emb) if normalize else emb
 
@@ -59,7 +59,7 @@ class TextEmbedder:
     """CLIP ``encode_text`` for a string or a list of strings: (N, E)."""
 
     def __init__(self, bundle: Bundle, *, engine: str | None = None, **options):
-        _require(bundle, ("clip",), "TextEmbedder")
+        self.output = _require(bundle, "text_output", "TextEmbedder").text_output
         from .models.clip_tokenizer import ClipTokenizer
 
         self.bundle = bundle
@@ -71,7 +71,7 @@ class TextEmbedder:
         ids = self.tokenizer(texts, context_length=self.context_length)
         if len(ids) == 0:
             raise InputError("TextEmbedder needs at least one text")
-        emb = np.concatenate([self.session.run({"input_ids": row[None]})["text_embeds"] for row in ids], axis=0)
+        emb = np.concatenate([self.session.run({"input_ids": row[None]})[self.output] for row in ids], axis=0)
         return _l2(emb) if normalize else emb
 
 
@@ -79,14 +79,14 @@ class DenseFeatures:
     """DINOv2 patch features of one image at the bundle's export resolution: (H/14, W/14, C)."""
 
     def __init__(self, bundle: Bundle, *, engine: str | None = None, **options):
-        _require(bundle, ("dinov2",), "DenseFeatures")
+        self.family = _require(bundle, "dense_output", "DenseFeatures")
         self.bundle = bundle
         self.session = bundle.session("encoder", engine=engine, **options)
 
     def __call__(self, image: ImageLike) -> np.ndarray:
         spec = self.bundle.preprocess
-        x = preprocess(load_rgb(image), spec, dense=True)
-        patches = self.session.run({"pixel_values": x})["patch_tokens"][0]
+        x = self.family.preprocess(load_rgb(image), spec, dense=True)
+        patches = self.session.run({self.session.input_names[0]: x})[self.family.dense_output][0]
         h, w = (s // int(spec.get("patch_size", 14)) for s in spec["input_size"])
         return patches.reshape(h, w, -1)
 

@@ -36,3 +36,23 @@ def pack_mask(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def unpack_mask(bits: np.ndarray, shape: np.ndarray) -> np.ndarray:
     shape = tuple(int(s) for s in shape)
     return np.unpackbits(bits, axis=-1)[..., : shape[-1]].astype(bool).reshape(shape)
+
+
+def copy_inputs(out: dict, comp: str, case: str, io: dict) -> None:
+    """Write a case's ``src`` and ``in`` tensors under ``comp/case``."""
+    for d in ("src", "in"):
+        for k, v in io[d].items():
+            out[key(comp, case, d, k)] = v
+
+
+def store_outputs(out: dict, comp: str, case: str, got, like=None) -> None:
+    """Write ``got`` under ``comp/case/out``, in the same form as ``like`` (a reference's outputs):
+    a ``*_bits`` entry there means the thresholded mask is stored bit-packed."""
+    names = [k for k in like if not k.endswith("_bits_shape")] if like else list(got)
+    for name in names:
+        if name.endswith("_bits"):
+            bits, shape = pack_mask(got[name[: -len("_bits")]] > 0)
+            out[key(comp, case, "out", name)] = bits
+            out[key(comp, case, "out", name + "_shape")] = shape
+        else:
+            out[key(comp, case, "out", name)] = np.asarray(got[name])

@@ -4,7 +4,12 @@ import numpy as np
 
 from edgevfm_runtime import golden as G
 from edgevfm_runtime.parity import HIGHER_IS_BETTER, failures
-from edgevfm_runtime.task_metrics import TaskContext, clip_embedding_cosine, dinov2_feature_cosine, task_metrics
+from edgevfm_runtime.families import get_family
+from edgevfm_runtime.families.clip import ClipFamily
+from edgevfm_runtime.task_metrics import TaskContext, task_metrics
+
+clip_embedding_cosine = ClipFamily.embedding_cosine
+dinov2_feature_cosine = get_family("dinov2").task_metrics
 
 RNG = np.random.default_rng(0)
 

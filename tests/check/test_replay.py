@@ -6,7 +6,10 @@ from edgevfm_runtime import golden as G
 from edgevfm_runtime.check import run_check
 from edgevfm_runtime.reference import golden_images
 from edgevfm_runtime.replay import record, replay
-from edgevfm_runtime.task_metrics import TaskContext, clip_zero_shot_agreement
+from edgevfm_runtime.families.clip import ClipFamily
+from edgevfm_runtime.task_metrics import TaskContext
+
+clip_zero_shot_agreement = ClipFamily.zero_shot_agreement
 
 
 def test_sam_record_matches_golden_layout(sam_bundle):

@@ -6,7 +6,7 @@ import pytest
 from edgevfm import weights as W
 from edgevfm.models import get_model
 from edgevfm.models.clip.calibration import SUBJECTS, TEMPLATES, captions
-from edgevfm.models.clip.family import GOLDEN_TEXTS
+from edgevfm_runtime.families.clip import GOLDEN_TEXTS
 from edgevfm_runtime.preprocess import preprocess
 
 pytest.importorskip("ftfy", reason="the CLIP tokenizer needs the [clip] extra (ftfy, regex)")

@@ -37,3 +37,36 @@ def test_fix_dims_keeps_point_ranges_and_fixes_batch(sam_decoder):
                                                                   model="clip")), "tinyclip-8m16", {})
     fixed = fix_dims(comps[1])
     assert fixed.inputs[0].shape == (1, 77) and fixed.dynamic_axes == {}
+
+
+class _Crop(torch.nn.Module):
+    """An output whose size follows an input's values: it needs a static twin on static engines."""
+
+    def forward(self, x, size):
+        return x[:, : int(size[0])]
+
+
+def _crop_component(**kw):
+    from edgevfm.models.spec import Component, TensorSpec
+
+    return Component("crop", _Crop(), (torch.zeros(1, 8), torch.tensor([4.0])),
+                     [TensorSpec("x", "float32", (1, 8)), TensorSpec("size", "float32", (1,))],
+                     [TensorSpec("y", "float32", (1, "n"))], **kw)
+
+
+def test_static_twin_is_what_the_component_declares():
+    """No lookup by class name: a component without a declared twin is refused, one with a twin gets
+    it with the component's dim ranges and host outputs."""
+    from dataclasses import replace
+
+    with pytest.raises(ValueError, match=r"crop outputs \['y'\] have data-dependent shapes and no static twin"):
+        static_twin(_crop_component())
+
+    def twin_of(comp):
+        return replace(comp, inputs=comp.inputs[:1], outputs=[replace(comp.outputs[0], shape=(1, 8))],
+                       example_args=comp.example_args[:1], static_twin=None)
+
+    twin, host = static_twin(_crop_component(static_twin=twin_of, twin_host_outputs={"y": "crop_on_host"},
+                                             dim_ranges={"n": (1, 8)}))
+    assert twin.input_names == ["x"] and data_dependent_outputs(twin) == []
+    assert host == {"y": "crop_on_host"} and twin.dim_ranges == {"n": (1, 8)}

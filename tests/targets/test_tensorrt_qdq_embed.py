@@ -91,7 +91,7 @@ def test_clip_text_keeps_batch_dynamic_and_pooling_float(clip_text):
     pool = next(n for n in model.graph.node if n.name == "/MatMul")
     producers = {o: n.op_type for n in model.graph.node for o in n.output}
     assert "DequantizeLinear" not in {producers.get(i) for i in pool.input}  # recipe keep_float: '^/MatMul$'
-    from edgevfm.models.clip.family import GOLDEN_TEXTS
+    from edgevfm_runtime.families.clip import GOLDEN_TEXTS
     from edgevfm_runtime.models.clip_tokenizer import ClipTokenizer
 
     ids = ClipTokenizer()(list(GOLDEN_TEXTS))  # a batch of 6 runs as one call

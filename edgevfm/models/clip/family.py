@@ -2,21 +2,15 @@
 from __future__ import annotations
 
 import numpy as np
-import torch
 
-from edgevfm_runtime import golden as G
 from edgevfm_runtime.models.clip_preprocess import CLIP_MEAN, CLIP_STD
-from edgevfm_runtime.models.clip_tokenizer import EOT_ID, SOT_ID, ClipTokenizer
-from edgevfm_runtime.preprocess import preprocess
+from edgevfm_runtime.models.clip_tokenizer import EOT_ID, SOT_ID
 from edgevfm_runtime.preprocess_steps import step
 
 from ...weights import ResolvedWeights, WeightSource
 from ..spec import Component, ModelFamily, TensorSpec, register_model
 from .config import DEFAULT_VARIANT, VARIANTS
 
-# Labels for the golden text cases (and the zero-shot agreement metric).
-GOLDEN_TEXTS = ("a photo of a cat", "a photo of a dog", "a photo of a cup of coffee", "a photo of an astronaut",
-                "a photo of a rocket", "a diagram")
 
 
 @register_model
@@ -75,19 +69,13 @@ class ClipFamily(ModelFamily):
                 "tokenizer": {"kind": "clip_bpe", "vocab": "bpe_simple_vocab_16e6",
                               "context_length": model.config.text.context_length, "sot": SOT_ID, "eot": EOT_ID}}
 
-    @torch.no_grad()
     def golden(self, model, images: list[np.ndarray], recipe: dict) -> dict[str, np.ndarray]:
-        img_comp, txt_comp = self.components(model, "", recipe)
+        """The runtime family's cases (photos + the label texts) at the model's own resolution."""
+        from ..torch_cases import record_with_torch
+
         r = model.config.vision.image_size
-        out: dict[str, np.ndarray] = {}
-        for i, rgb in enumerate(images):
-            x = preprocess(rgb, {"kind": "clip", "input_size": [r, r]})
-            out[G.key("encoder", str(i), "src", "image")] = rgb
-            out[G.key("encoder", str(i), "out", "image_embeds")] = img_comp.module(torch.from_numpy(x)).numpy()
-        ids = ClipTokenizer()(list(GOLDEN_TEXTS))
-        out[G.key("text", "0", "in", "input_ids")] = ids
-        out[G.key("text", "0", "out", "text_embeds")] = txt_comp.module(torch.from_numpy(ids)).numpy()
-        return out
+        return record_with_torch(self.family, self.components(model, "", recipe),
+                                 {"kind": "clip", "input_size": [r, r]}, images)
 
     def calibration_feeds(self, model, images: list[np.ndarray], recipe: dict, *, progress=None) -> dict:
         from .calibration import clip_calibration_feeds

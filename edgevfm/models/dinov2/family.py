@@ -1,14 +1,11 @@
 """DINOv2 ViT-S/14 as the toolkit sees it: weights, the fixed-resolution encoder component, golden data."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import torch
 
-from edgevfm_runtime import golden as G
 from edgevfm_runtime.models.dinov2_preprocess import IMAGENET_MEAN, IMAGENET_STD
-from edgevfm_runtime.preprocess import preprocess
 from edgevfm_runtime.preprocess_steps import step
 
 from ...weights import ResolvedWeights, WeightSource
@@ -45,6 +42,12 @@ class DinoV2Family(ModelFamily):
     license = "Apache-2.0"
     source = "https://github.com/facebookresearch/dinov2"
     summary = "DINOv2 ViT-S/14 self-supervised features: CLS embedding, patch features (dense), registers"
+    recipe_keys = {
+        "input_size": (int, list),  # export resolution: S or [H, W], multiples of 14
+        "intermediate_layers": list,  # extra normed outputs of these block indices
+        "prenorm": bool,  # also output all tokens before the final norm (x_prenorm)
+        "pos_embed_resample": str,  # official | transformers | timm (default: the checkpoint's library)
+    }
 
     def build(self, variant: str):
         from .model import DinoV2
@@ -111,19 +114,6 @@ class DinoV2Family(ModelFamily):
     def postprocess(self, model, variant: str, recipe: dict) -> dict:
         """The final LayerNorm is applied to both (x_norm_clstoken / x_norm_patchtokens)."""
         return {"features": {"cls": "cls_token", "patch": "patch_tokens"}, "normalized": True}
-
-    @torch.no_grad()
-    def golden(self, model, images: list[np.ndarray], recipe: dict) -> dict[str, np.ndarray]:
-        comp = self.components(model, "", recipe)[0]
-        spec = self.preprocess("", recipe)
-        out: dict[str, np.ndarray] = {}
-        for i, rgb in enumerate(images):
-            x = preprocess(rgb, spec)
-            res = comp.module(torch.from_numpy(x))
-            out[G.key("encoder", str(i), "src", "image")] = rgb
-            for t, v in zip(comp.outputs, res):
-                out[G.key("encoder", str(i), "out", t.name)] = v.numpy()
-        return out
 
     def calibration_feeds(self, model, images: list[np.ndarray], recipe: dict, *, progress=None) -> dict:
         from .calibration import dinov2_calibration_feeds

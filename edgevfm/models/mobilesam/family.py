@@ -6,11 +6,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from edgevfm_runtime import golden as G
 from edgevfm_runtime.preprocess_steps import step
-from edgevfm_runtime.sam.prompt_set import prompt_set
-from edgevfm_runtime.sam.prompts import decoder_feed
-from edgevfm_runtime.sam.transforms import IMG_SIZE, PIXEL_MEAN, PIXEL_STD, encoder_input
+from edgevfm_runtime.sam.transforms import IMG_SIZE, PIXEL_MEAN, PIXEL_STD
 
 from ...weights import WeightSource, torch_load
 from .._loading import load_state_dict_strict
@@ -25,6 +22,7 @@ _SOURCE = WeightSource(
     hf_filename="mobile_sam.pt",
 )
 
+MAX_POINTS = 16  # prompt points a static-shape engine (Core ML, LiteRT, TensorRT) accepts
 ENCODER_INPUTS = [TensorSpec("images", "float32", (1, 3, IMG_SIZE, IMG_SIZE), "NCHW")]
 ENCODER_OUTPUTS = [TensorSpec("image_embeddings", "float32", (1, 256, 64, 64), "NCHW")]
 DECODER_INPUTS = [
@@ -55,6 +53,10 @@ class MobileSAMFamily(ModelFamily):
     license = "Apache-2.0"
     source = "https://github.com/ChaoningZhang/MobileSAM"
     summary = "MobileSAM: TinyViT-5M image encoder + SAM prompt encoder / mask decoder (promptable segmentation)"
+    recipe_keys = {
+        "decoder": {"return_single_mask": bool},
+        "litert": {"point_counts": list},  # LiteRT decoder: one signature per prompt-point count N
+    }
 
     def build(self, variant: str):
         from .model import build_mobilesam
@@ -83,6 +85,7 @@ class MobileSAMFamily(ModelFamily):
 
     def components(self, model, variant: str, recipe: dict) -> list[Component]:
         from .export import SamEncoderExport, SamOnnxDecoder, example_decoder_inputs
+        from .lowres_decoder import lowres_component
 
         single = bool(recipe.get("decoder", {}).get("return_single_mask", False))
         return [
@@ -93,6 +96,8 @@ class MobileSAMFamily(ModelFamily):
                 DECODER_INPUTS, decoder_outputs(1 if single else 4),
                 dynamic_axes={"point_coords": {1: "num_points"}, "point_labels": {1: "num_points"},
                               "masks": {2: "height", 3: "width"}},
+                dim_ranges={"num_points": (1, MAX_POINTS)},
+                static_twin=lowres_component, twin_host_outputs={"masks": "sam_upscale_masks"},
             ),
         ]
 
@@ -112,47 +117,13 @@ class MobileSAMFamily(ModelFamily):
                 "upscale": {"op": "sam_upscale", "from": "low_res_masks", "resize_to": IMG_SIZE, "crop": "resized",
                             "to": "original", "interpolation": "bilinear_align_corners_false"}}
 
-    @torch.no_grad()
     def golden(self, model, images: list[np.ndarray], recipe: dict) -> dict[str, np.ndarray]:
-        from .export import SamEncoderExport, SamOnnxDecoder
+        """The runtime family's prompt set with mask feedback, always from the multimask decoder."""
+        from ..torch_cases import record_with_torch
 
-        enc, dec = SamEncoderExport(model).eval(), SamOnnxDecoder(model).eval()
-        out: dict[str, np.ndarray] = {}
-        for i, rgb in enumerate(images):
-            case = str(i)
-            x, _ = encoder_input(rgb)
-            emb = enc(torch.from_numpy(x))
-            out[G.key("encoder", case, "src", "image")] = rgb
-            out[G.key("encoder", case, "out", "image_embeddings")] = emb.numpy()
-            h, w = rgb.shape[:2]
-            for name, p in prompt_set(h, w).items():
-                feed = decoder_feed(points=p["points"], labels=p["labels"], box=p["box"], mask_input=None,
-                                    image_size=(h, w))
-                res = self._decode(dec, emb, feed)
-                self._store(out, f"{case}.{name}", feed, res)
-                if name == "point":  # mask feedback: best multimask low-res logits as mask_input
-                    best = 1 + int(np.argmax(res["iou_predictions"][0, 1:]))
-                    fb = decoder_feed(points=p["points"], labels=p["labels"], box=p["box"],
-                                      mask_input=res["low_res_masks"][0, best], image_size=(h, w))
-                    self._store(out, f"{case}.{name}_feedback", fb, self._decode(dec, emb, fb))
-        return out
-
-    @staticmethod
-    def _decode(dec, emb, feed) -> dict[str, np.ndarray]:
-        args = [emb] + [torch.from_numpy(feed[k]) for k in
-                        ("point_coords", "point_labels", "mask_input", "has_mask_input", "orig_im_size")]
-        masks, iou, low = dec(*args)
-        return {"masks": masks.numpy(), "iou_predictions": iou.numpy(), "low_res_masks": low.numpy()}
-
-    @staticmethod
-    def _store(out: dict, case: str, feed: dict, res: dict) -> None:
-        for k, v in feed.items():
-            out[G.key("decoder", case, "in", k)] = v
-        out[G.key("decoder", case, "out", "iou_predictions")] = res["iou_predictions"]
-        out[G.key("decoder", case, "out", "low_res_masks")] = res["low_res_masks"]
-        bits, shape = G.pack_mask(res["masks"] > 0)
-        out[G.key("decoder", case, "out", "masks_bits")] = bits
-        out[G.key("decoder", case, "out", "masks_bits_shape")] = shape
+        multimask = {**recipe, "decoder": {**recipe.get("decoder", {}), "return_single_mask": False}}
+        return record_with_torch(self.family, self.components(model, self.default_variant, multimask),
+                                 self.preprocess(self.default_variant, recipe), images)
 
     def calibration_feeds(self, model, images: list[np.ndarray], recipe: dict, *, progress=None) -> dict:
         from .calibration import sam_calibration_feeds

@@ -9,7 +9,6 @@ from ..embed import DenseFeatures, ImageEmbedder, classify
 from ..errors import InputError
 from ..image import load_rgb
 from ..placement import session_options
-from . import register_runner
 from .overlay import save_png
 
 DEFAULT_LABELS = ("cat", "dog", "person", "car", "cup of coffee", "rocket")
@@ -27,7 +26,6 @@ def pca_rgb(features: np.ndarray) -> np.ndarray:
     return (proj.reshape(h, w, 3) * 255).round().astype(np.uint8)
 
 
-@register_runner("dinov2")
 def run_dinov2(bundle, args, *, emit=print) -> dict:
     rgb = load_rgb(args.image)
     feats = DenseFeatures(bundle, **session_options(args))(rgb)
@@ -50,7 +48,6 @@ def run_dinov2(bundle, args, *, emit=print) -> dict:
     return {"features": str(out), "pca": str(png)}
 
 
-@register_runner("clip")
 def run_clip(bundle, args, *, emit=print) -> dict:
     labels = list(args.text or DEFAULT_LABELS)
     probs = classify(bundle, args.image, labels, template="{}" if args.text else "a photo of a {}.",

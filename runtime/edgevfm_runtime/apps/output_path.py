@@ -7,14 +7,12 @@ from pathlib import Path
 
 from ..errors import InputError
 
-# model family -> the file `run -o` writes
-OUTPUT_SUFFIX = {"mobilesam": ".png", "dinov2": ".npy"}
 
 
-def check_output(family: str, output: str | None) -> None:
+def check_output(family: str, suffix: str | None, output: str | None) -> None:
+    """``suffix``: the file kind the family's `run` writes (``RuntimeFamily.run_output_suffix``)."""
     if output is None:
         return
-    suffix = OUTPUT_SUFFIX.get(family)
     if suffix is None:
         raise InputError(f"`run` on a {family} bundle prints its result and writes no file; drop -o {output}")
     p = Path(output)

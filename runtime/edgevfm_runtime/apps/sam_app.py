@@ -12,7 +12,6 @@ from ..placement import session_options
 from ..sam import SamPredictor
 from ..sam.prompts import decoder_feed
 from ..sam.transforms import check_image_size
-from . import register_runner
 from .overlay import overlay, save_png
 
 
@@ -46,7 +45,6 @@ def parse_box(text: str) -> list[float]:
     return vals
 
 
-@register_runner("mobilesam")
 def run_sam(bundle, args, *, emit=print) -> dict:
     rgb = load_rgb(args.image)
     h, w = rgb.shape[:2]

@@ -8,7 +8,7 @@ export) by registering more kinds in :data:`KINDS`.
 from .contenders import KINDS, ContenderSpec, register_kind
 from .core import SCHEMA_VERSION, run_bench
 from .timing import run_interleaved
-from .workloads import WORKLOADS, Workload, register_workload
+from .workloads import Workload, build_workload
 
 __all__ = ["KINDS", "ContenderSpec", "register_kind", "SCHEMA_VERSION", "run_bench", "run_interleaved",
-           "WORKLOADS", "Workload", "register_workload"]
+           "Workload", "build_workload"]
