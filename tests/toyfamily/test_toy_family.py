@@ -46,7 +46,7 @@ def test_export_records_the_families_case_set(toy_bundle):
     cases = G.parse(dict(np.load(toy_bundle / "golden.npz")))
     assert list(cases["encoder"]) == ["0", "1"] and list(cases["head"]) == ["0.head", "1.head"]
     assert set(cases["encoder"]["0"]["out"]) == {"embedding", "feature_map"}
-    assert manifest["parity"]["passed"] and manifest["parity"]["task"]["label_agreement"] == 1.0
+    assert manifest["parity"]["status"] == "passed" and manifest["parity"]["metrics"]["task"]["label_agreement"] == 1.0
 
 
 def test_check_against_torch_and_a_wrong_reference(toy_bundle, tmp_path):

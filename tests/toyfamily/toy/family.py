@@ -8,6 +8,7 @@ import torch
 
 from edgevfm.models import Component, ModelFamily, TensorSpec, register_model
 from edgevfm.weights import WeightSource
+from edgevfm_runtime.preprocess_steps import step
 
 from .model import DIM, LABELS, SIZE, ToyModel
 
@@ -41,4 +42,6 @@ class ToyFamily(ModelFamily):
         ]
 
     def preprocess(self, variant: str, recipe: dict) -> dict:
-        return {"kind": "toy", "input_size": [SIZE, SIZE], "resample": "bilinear", "scale": 1 / 255}
+        return {"kind": "toy", "color": "RGB", "input": "pixels", "input_size": [SIZE, SIZE],
+                "steps": [step("resize", size=[SIZE, SIZE], interpolation="bilinear"),
+                          step("normalize", divide=255.0, mean=[0.0, 0.0, 0.0], std=[1.0, 1.0, 1.0])]}

@@ -15,11 +15,9 @@ class ToyRuntimeFamily(RuntimeFamily):
     task_metric_info = {"label_agreement": (True, "toy: share of photos whose label survives the engine's own embedding")}
 
     def preprocess(self, rgb, spec, *, dense=False):
-        from PIL import Image
+        from edgevfm_runtime.preprocess_steps import run_steps
 
-        h, w = spec["input_size"]
-        x = np.asarray(Image.fromarray(rgb).resize((w, h), Image.BILINEAR), np.float32) * float(spec["scale"])
-        return np.ascontiguousarray(x.transpose(2, 0, 1)[None])
+        return run_steps(rgb, spec["steps"])
 
     def record(self, source, images, run, base):
         out = self.record_photos(source, images, run)
