@@ -14,6 +14,7 @@ def add_bench_parser(sub) -> argparse.ArgumentParser:
                                      "PyTorch-eager and plain-ONNX baselines; MODEL --all-targets; --suite FILE",
                        description="edgevfm bench BUNDLE... | edgevfm bench MODEL --all-targets | edgevfm bench --suite FILE")
     add_bench_arguments(p, bundles_required=False)
+    p.set_defaults(runs=None, warmup=None)  # --suite: only given ones override the suite's (recorded in the result)
     p.add_argument("--baselines", default="pytorch-eager-fp32,plain-onnx-fp32", metavar="A,B",
                    help="baseline rows built from the first bundle's model (default: %(default)s)")
     p.add_argument("--no-baselines", action="store_true", help="bundles only")
@@ -27,10 +28,15 @@ def add_bench_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="--all-targets: recipe override; repeatable")
     p.add_argument("--reuse", action="store_true",
                    help="--all-targets/--suite: keep a bundle already in -o DIR built from the same model, weights and recipe")
-    p.add_argument("--suite", metavar="FILE", help="run a bench suite (bench/suites/*.yaml)")
+    p.add_argument("--suite", metavar="NAME|FILE",
+                   help="run a bench suite: a YAML file, or the name of one in bench/suites (published, edge, …)")
     p.add_argument("-o", "--output", metavar="DIR",
-                   help="--all-targets/--suite: where bundles go (default: a temporary folder); with --suite, "
-                        "results are written as DIR/<suite>.json/.md/.png unless --json/--md/--plot say otherwise")
+                   help="--all-targets/--suite: where bundles go (default: a temporary folder)")
+    p.add_argument("--results", metavar="DIR",
+                   help="--suite: write DIR/<suite>.json/.md/.png (e.g. bench/results); default with -o: into -o")
+    p.add_argument("--compare", nargs=2, metavar=("A.json", "B.json"),
+                   help="do two bench results agree on their speed-ups (each within the other's round-to-round "
+                        "band)? --baseline ROW recomputes them against that row; exit 1 unless all agree")
     from .device import add_on_argument
 
     add_on_argument(p)
@@ -51,6 +57,10 @@ def cmd_bench(args) -> int:
 
     console = _console()
     emit = lambda s: console.print(s, markup=False, highlight=False)  # noqa: E731
+    if args.compare:
+        from edgevfm_runtime.bench.compare import print_comparison
+
+        return print_comparison(*args.compare, vs=args.baseline)
     modes = sum(bool(x) for x in (args.suite, args.all_targets))
     if modes > 1 or (args.suite and args.bundles) or (not args.suite and not args.bundles):
         raise InputError("edgevfm bench: give BUNDLE..., or MODEL --all-targets, or --suite FILE")
@@ -73,9 +83,11 @@ def cmd_bench(args) -> int:
         result.setdefault("settings", {})["placement"] = placement(args) or None
         print_tables(result, console)
         paths = {"json_path": args.json, "md_path": args.md, "plot_path": args.plot}
-        if args.suite and args.output and not any(paths.values()):
-            name = result.get("suite", {}).get("name", "bench")
-            paths = {"json_path": work / f"{name}.json", "md_path": work / f"{name}.md", "plot_path": work / f"{name}.png"}
+        folder = args.results or (args.output if args.suite else None)
+        if args.suite and folder and not any(paths.values()):
+            name, folder = result.get("suite", {}).get("name", "bench"), Path(folder)
+            paths = {"json_path": folder / f"{name}.json", "md_path": folder / f"{name}.md",
+                     "plot_path": folder / f"{name}.png"}
         for p in write_outputs(result, **paths):
             console.print(f"wrote {p}", markup=False)
     return 0
@@ -92,7 +104,10 @@ def _run(args, work: Path, emit, on_round) -> dict:
     command = "edgevfm " + " ".join(sys.argv[1:])
     baselines = [] if args.no_baselines else [b for b in args.baselines.split(",") if b]
     if args.suite:
-        return run_suite(load_suite(args.suite), work_dir=work, emit=emit, on_round=on_round)
+        return run_suite(with_overrides(load_suite(args.suite), runs=args.runs, warmup=args.warmup),
+                         work_dir=work, emit=emit, on_round=on_round, command=command)
+    args.runs = DEFAULTS["runs"] if args.runs is None else args.runs
+    args.warmup = DEFAULTS["warmup"] if args.warmup is None else args.warmup
     if args.all_targets:
         if len(args.bundles) != 1:
             raise InputError("edgevfm bench MODEL --all-targets takes one model name")
@@ -114,3 +129,16 @@ def _run(args, work: Path, emit, on_round) -> dict:
                      cool_down_ms=args.cool_down_ms,
                      memory=not args.no_memory, probe_imports=PROBE_IMPORTS, emit=emit, on_round=on_round,
                      command=command)
+
+
+def with_overrides(suite: dict, *, runs: int | None, warmup: int | None) -> dict:
+    """The suite with ``--runs`` / ``--warmup`` applied to every entry, said in the suite's note
+    (a reduced-runs result must say so)."""
+    given = {k: v for k, v in (("runs", runs), ("warmup", warmup)) if v is not None}
+    if not given:
+        return suite
+    was = "; ".join(f"{e['model']} {'/'.join(str(e[k]) for k in given)}" for e in suite["entries"])
+    note = (f"Reduced from the suite's settings: {', '.join(f'--{k} {v}' for k, v in given.items())} on the command "
+            f"line (the suite says {'/'.join(given)}: {was}).")
+    return {**suite, "note": " ".join(x for x in (suite.get("note"), note) if x),
+            "entries": [{**e, **given} for e in suite["entries"]]}

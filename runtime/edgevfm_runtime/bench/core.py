@@ -13,6 +13,7 @@ from ..versions import tool_versions
 from .host import host_facts
 from .image import bench_image
 from .probe import measure
+from .profile import profile_source
 from .stats import speedup, summarize
 from .timing import COOL_DOWN_S, run_interleaved
 from .workloads import build_workload
@@ -35,16 +36,32 @@ def _measure_parity(opened, options: dict) -> dict:
     return {**parity_summary(report.to_json()), "passed": None, "source": "check vs golden.npz (this run), not gated"}
 
 
+def headline_step(wanted: str | None, workload, model: str) -> str:
+    if wanted is None:
+        return workload.headline
+    steps = [*workload.steps, *(["pipeline"] if workload.pipeline else [])]
+    if wanted not in steps:
+        raise ValueError(f"headline {wanted!r} is not a step of the {model} workload ({', '.join(steps)})")
+    return wanted
+
+
 def run_bench(specs: list[ContenderSpec], *, runs: int = 20, warmup: int = 3, threads: int | None = None,
               baseline: str | None = None, memory: bool = True, probe_imports: tuple[str, ...] = (),
               emit: Callable[[str], None] = print, on_round: Callable[[str, int], None] | None = None,
-              n_boot: int = 2000, command: str = "", cool_down_ms: float = 1000 * COOL_DOWN_S) -> dict:
+              n_boot: int = 2000, command: str = "", cool_down_ms: float | None = None,
+              headline: str | None = None, profile: tuple[str, ...] = ()) -> dict:
     """Benchmark ``specs`` (rows in this order); contenders of the same model/variant/input size are
-    one group, timed interleaved; speed-ups are vs ``baseline`` (a row name) or the group's first row."""
+    one group, timed interleaved; speed-ups are vs ``baseline`` (a row name) or the group's first row.
+    ``headline`` replaces the family's headline step (e.g. SAM ``set_image``: the encoder alone);
+    the rows named in ``profile`` get every component's per-op profile after the timing."""
+    cool_down_ms = 1000 * COOL_DOWN_S if cool_down_ms is None else cool_down_ms
     options = {"threads": threads} if threads else {}
     names = [s.name for s in specs]
     if len(set(names)) != len(names):
         raise ValueError(f"contender names must be unique, got {names}")
+    missing = [n for n in profile if n not in names]
+    if missing:
+        raise ValueError(f"profile {missing} are not rows ({', '.join(names)})")
     if baseline and baseline not in names:
         raise ValueError(f"--baseline {baseline!r} is not one of the rows ({', '.join(names)})")
     host_before = host_facts()
@@ -82,7 +99,7 @@ def run_bench(specs: list[ContenderSpec], *, runs: int = 20, warmup: int = 3, th
         samples = run_interleaved(workloads, runs=runs, warmup=warmup, cool_down_s=cool_down_ms / 1000,
                                   on_round=(lambda r, m=model: on_round(m, r)) if on_round else None)
         base = baseline if baseline in members else members[0]
-        headline = workloads[members[0]].headline
+        group_headline = headline_step(headline, workloads[members[0]], model)
         rows = []
         for n in members:
             row = {"name": n, **opened[n].info, "engine": workloads[n].engine, "parity": parity[n],
@@ -90,8 +107,11 @@ def run_bench(specs: list[ContenderSpec], *, runs: int = 20, warmup: int = 3, th
                    "speedup": {st: {"vs": base, **speedup(samples[base][st], v, n_boot=n_boot)}
                                for st, v in samples[n].items() if st in samples[base]},
                    "memory": mem.get(n, {}), "samples_ms": {st: [round(x, 3) for x in v] for st, v in samples[n].items()}}
+            if n in profile:
+                emit(f"profiling {n}")
+                row["profile"] = profile_source(opened[n].source, **options)
             rows.append(row)
-        out_groups.append({"model": model, "variant": variant, "input_size": json.loads(size), "headline": headline,
+        out_groups.append({"model": model, "variant": variant, "input_size": json.loads(size), "headline": group_headline,
                            "baseline": base, "image_shape": list(image.shape), "rows": rows})
     if failed:
         out_groups.append({"model": "(not run)", "variant": "", "input_size": None, "headline": "", "baseline": "",
