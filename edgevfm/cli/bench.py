@@ -32,6 +32,7 @@ def add_bench_parser(sub) -> argparse.ArgumentParser:
                    help="run a bench suite: a YAML file, or the name of one in bench/suites (published, edge, …)")
     p.add_argument("-o", "--output", metavar="DIR",
                    help="--all-targets/--suite: where bundles go (default: a temporary folder)")
+    p.add_argument("--only", metavar="MODEL,…", help="--suite: run only these models' entries (said in the result)")
     p.add_argument("--results", metavar="DIR",
                    help="--suite: write DIR/<suite>.json/.md/.png (e.g. bench/results); default with -o: into -o")
     p.add_argument("--compare", nargs=2, metavar=("A.json", "B.json"),
@@ -104,7 +105,8 @@ def _run(args, work: Path, emit, on_round) -> dict:
     command = "edgevfm " + " ".join(sys.argv[1:])
     baselines = [] if args.no_baselines else [b for b in args.baselines.split(",") if b]
     if args.suite:
-        return run_suite(with_overrides(load_suite(args.suite), runs=args.runs, warmup=args.warmup),
+        only = args.only.split(",") if args.only else None
+        return run_suite(with_overrides(load_suite(args.suite), runs=args.runs, warmup=args.warmup, only=only),
                          work_dir=work, emit=emit, on_round=on_round, command=command)
     args.runs = DEFAULTS["runs"] if args.runs is None else args.runs
     args.warmup = DEFAULTS["warmup"] if args.warmup is None else args.warmup
@@ -131,14 +133,22 @@ def _run(args, work: Path, emit, on_round) -> dict:
                      command=command)
 
 
-def with_overrides(suite: dict, *, runs: int | None, warmup: int | None) -> dict:
-    """The suite with ``--runs`` / ``--warmup`` applied to every entry, said in the suite's note
-    (a reduced-runs result must say so)."""
+def with_overrides(suite: dict, *, runs: int | None, warmup: int | None, only: list[str] | None = None) -> dict:
+    """The suite with ``--runs`` / ``--warmup`` applied to every entry and ``--only`` models kept, said in
+    the suite's note (a reduced result must say so)."""
+    from edgevfm_runtime.errors import InputError
+
     given = {k: v for k, v in (("runs", runs), ("warmup", warmup)) if v is not None}
-    if not given:
-        return suite
-    was = "; ".join(f"{e['model']} {'/'.join(str(e[k]) for k in given)}" for e in suite["entries"])
-    note = (f"Reduced from the suite's settings: {', '.join(f'--{k} {v}' for k, v in given.items())} on the command "
-            f"line (the suite says {'/'.join(given)}: {was}).")
-    return {**suite, "note": " ".join(x for x in (suite.get("note"), note) if x),
-            "entries": [{**e, **given} for e in suite["entries"]]}
+    entries, notes = suite["entries"], [suite.get("note")]
+    if only:
+        unknown = set(only) - {e["model"] for e in entries}
+        if unknown:
+            raise InputError(f"--only {','.join(sorted(unknown))}: not in suite {suite['name']} "
+                             f"({', '.join(e['model'] for e in entries)})")
+        notes.append(f"Only {', '.join(only)} of the suite's {', '.join(e['model'] for e in entries)} (--only).")
+        entries = [e for e in entries if e["model"] in only]
+    if given:
+        was = "; ".join(f"{e['model']} {'/'.join(str(e[k]) for k in given)}" for e in entries)
+        notes.append(f"Reduced from the suite's settings: {', '.join(f'--{k} {v}' for k, v in given.items())} on the "
+                     f"command line (the suite says {'/'.join(given)}: {was}).")
+    return {**suite, "note": " ".join(x for x in notes if x), "entries": [{**e, **given} for e in entries]}
