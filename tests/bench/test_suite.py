@@ -105,9 +105,9 @@ def test_target_patterns_follow_the_preset_registry(tmp_path, monkeypatch):
 def test_contender_options_expand_environment_variables(tmp_path, monkeypatch):
     monkeypatch.setenv("MOBILESAM_SRC", "/somewhere/MobileSAM")
     p = _suite(tmp_path, "models:\n  - model: sam\n    contenders:\n"
-                         "      - {name: off, kind: official-mobilesam, options: {src: '${MOBILESAM_SRC}'}}\n")
+                         "      - {name: official, kind: official-mobilesam, options: {src: '${MOBILESAM_SRC}'}}\n")
     [c] = load_suite(p)["entries"][0]["contenders"]
-    assert c == {"name": "off", "kind": "official-mobilesam", "options": {"src": "/somewhere/MobileSAM"}}
+    assert c == {"name": "official", "kind": "official-mobilesam", "options": {"src": "/somewhere/MobileSAM"}}
 
 
 @pytest.mark.parametrize("name", ["published", "edge", "sam_quant_x86", "embed_quant_x86"])

@@ -45,6 +45,29 @@ def headline_step(wanted: str | None, workload, model: str) -> str:
     return wanted
 
 
+def _open_all(specs: list[ContenderSpec], emit) -> tuple[dict, dict]:
+    opened, failed = {}, {}
+    for s in specs:
+        try:
+            opened[s.name] = open_contender(s)
+        except Exception as exc:  # noqa: BLE001 - e.g. an engine missing here: that row says so, the rest run
+            failed[s.name] = f"{type(exc).__name__}: {exc}"[:300]
+            emit(f"cannot open {s.name}: {failed[s.name]}")
+    return opened, failed
+
+
+def _envelope(command: str, settings: dict, host_before: dict, groups: list[dict]) -> dict:
+    """The versioned result around the groups: when, how, where (host facts at start, load at end) and with what."""
+    return {
+        "schema_version": SCHEMA_VERSION, "kind": "edgevfm-bench",
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), "command": command,
+        "settings": {**settings, "order": "interleaved, balanced (Williams design over rounds)",
+                     "speedup": "median(baseline) / median(row), 95% CI by paired bootstrap over rounds"},
+        "host": {**host_before, "loadavg_after": host_facts()["loadavg"]}, "tools": tool_versions(),
+        "groups": groups,
+    }
+
+
 def run_bench(specs: list[ContenderSpec], *, runs: int = 20, warmup: int = 3, threads: int | None = None,
               baseline: str | None = None, memory: bool = True, probe_imports: tuple[str, ...] = (),
               emit: Callable[[str], None] = print, on_round: Callable[[str, int], None] | None = None,
@@ -70,13 +93,7 @@ def run_bench(specs: list[ContenderSpec], *, runs: int = 20, warmup: int = 3, th
         for s in specs:
             emit(f"memory probe: {s.name}")
             mem[s.name] = measure(s, threads=threads, imports=probe_imports)
-    opened, failed = {}, {}
-    for s in specs:
-        try:
-            opened[s.name] = open_contender(s)
-        except Exception as exc:  # noqa: BLE001 - e.g. an engine missing here: that row says so, the rest run
-            failed[s.name] = f"{type(exc).__name__}: {exc}"[:300]
-            emit(f"cannot open {s.name}: {failed[s.name]}")
+    opened, failed = _open_all(specs, emit)
     groups: dict[tuple, list[str]] = {}
     for s in specs:
         if s.name in opened:
@@ -116,13 +133,6 @@ def run_bench(specs: list[ContenderSpec], *, runs: int = 20, warmup: int = 3, th
     if failed:
         out_groups.append({"model": "(not run)", "variant": "", "input_size": None, "headline": "", "baseline": "",
                            "rows": [{"name": n, "kind": "error", "error": e} for n, e in failed.items()]})
-    return {
-        "schema_version": SCHEMA_VERSION, "kind": "edgevfm-bench",
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), "command": command,
-        "settings": {"runs": runs, "warmup": warmup, "threads": threads, "order": "interleaved, balanced (Williams design over rounds)",
-                     "cool_down_ms": cool_down_ms,
-                     "speedup": "median(baseline) / median(row), 95% CI by paired bootstrap over rounds",
-                     "n_boot": n_boot, "memory": bool(memory)},
-        "host": {**host_before, "loadavg_after": host_facts()["loadavg"]}, "tools": tool_versions(),
-        "groups": out_groups,
-    }
+    settings = {"runs": runs, "warmup": warmup, "threads": threads, "cool_down_ms": cool_down_ms, "n_boot": n_boot,
+                "memory": bool(memory)}
+    return _envelope(command, settings, host_before, out_groups)
