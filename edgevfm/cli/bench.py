@@ -106,7 +106,8 @@ def _run(args, work: Path, emit, on_round) -> dict:
     baselines = [] if args.no_baselines else [b for b in args.baselines.split(",") if b]
     if args.suite:
         only = args.only.split(",") if args.only else None
-        return run_suite(with_overrides(load_suite(args.suite), runs=args.runs, warmup=args.warmup, only=only),
+        return run_suite(with_overrides(load_suite(args.suite), runs=args.runs, warmup=args.warmup, only=only,
+                                        memory=False if args.no_memory else None),
                          work_dir=work, emit=emit, on_round=on_round, command=command)
     args.runs = DEFAULTS["runs"] if args.runs is None else args.runs
     args.warmup = DEFAULTS["warmup"] if args.warmup is None else args.warmup
@@ -133,12 +134,13 @@ def _run(args, work: Path, emit, on_round) -> dict:
                      command=command)
 
 
-def with_overrides(suite: dict, *, runs: int | None, warmup: int | None, only: list[str] | None = None) -> dict:
-    """The suite with ``--runs`` / ``--warmup`` applied to every entry and ``--only`` models kept, said in
-    the suite's note (a reduced result must say so)."""
+def with_overrides(suite: dict, *, runs: int | None, warmup: int | None, only: list[str] | None = None,
+                   memory: bool | None = None) -> dict:
+    """The suite with ``--runs`` / ``--warmup`` / ``--no-memory`` applied to every entry and ``--only``
+    models kept, said in the suite's note (a reduced result must say so)."""
     from edgevfm_runtime.errors import InputError
 
-    given = {k: v for k, v in (("runs", runs), ("warmup", warmup)) if v is not None}
+    given = {k: v for k, v in (("runs", runs), ("warmup", warmup), ("memory", memory)) if v is not None}
     entries, notes = suite["entries"], [suite.get("note")]
     if only:
         unknown = set(only) - {e["model"] for e in entries}
@@ -149,6 +151,7 @@ def with_overrides(suite: dict, *, runs: int | None, warmup: int | None, only: l
         entries = [e for e in entries if e["model"] in only]
     if given:
         was = "; ".join(f"{e['model']} {'/'.join(str(e[k]) for k in given)}" for e in entries)
-        notes.append(f"Reduced from the suite's settings: {', '.join(f'--{k} {v}' for k, v in given.items())} on the "
+        flags = ", ".join("--no-memory" if k == "memory" else f"--{k} {v}" for k, v in given.items())
+        notes.append(f"Reduced from the suite's settings: {flags} on the "
                      f"command line (the suite says {'/'.join(given)}: {was}).")
     return {**suite, "note": " ".join(x for x in notes if x), "entries": [{**e, **given} for e in entries]}
