@@ -102,7 +102,7 @@ def _run(args, work: Path, emit, on_round) -> dict:
     from ..bench.runner import PROBE_IMPORTS, run_entry, run_suite
     from ..bench.suite import DEFAULTS, load_suite
 
-    command = "edgevfm " + " ".join(sys.argv[1:])
+    command = getattr(args, "command_line", None) or "edgevfm " + " ".join(sys.argv[1:])
     baselines = [] if args.no_baselines else [b for b in args.baselines.split(",") if b]
     if args.suite:
         only = args.only.split(",") if args.only else None

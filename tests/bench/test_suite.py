@@ -123,3 +123,14 @@ def test_runs_override_is_recorded_in_the_note(tmp_path):
     assert [e["runs"] for e in suite["entries"]] == [3, 3, 3]
     assert suite["note"].startswith("Reduced from the suite's settings: --runs 3") and "sam 8" in suite["note"]
     assert with_overrides(load_suite("published"), runs=None, warmup=None)["note"] == ""
+
+
+def test_only_and_no_memory_are_recorded_and_checked():
+    from edgevfm.cli.bench import with_overrides
+    from edgevfm_runtime.errors import InputError
+
+    suite = with_overrides(load_suite("published"), runs=None, warmup=None, only=["clip"], memory=False)
+    assert [e["model"] for e in suite["entries"]] == ["clip"] and not suite["entries"][0]["memory"]
+    assert "Only clip of the suite's sam, dinov2, clip" in suite["note"] and "--no-memory" in suite["note"]
+    with pytest.raises(InputError, match="--only clp: not in suite published"):
+        with_overrides(load_suite("published"), runs=None, warmup=None, only=["clp"])

@@ -64,7 +64,7 @@ def test_profiles_through_the_session_hook(suite_result):
     for name in ("onnx-fp32", "x86-fp32", "plain onnx export fp32"):
         ops = rows[name]["profile"]["encoder"]
         assert ops and all(o["ms"] >= 0 and 0 <= o["share"] <= 1 for o in ops)
-        assert sum(o["share"] for o in ops) <= 1.001
+        assert sum(o["share"] for o in ops) <= 1.01  # shares are rounded to 0.001
     assert any("[" in o["op"] for o in rows["x86-fp32"]["profile"]["encoder"])  # OpenVINO: layer type [kernel]
     assert "x86-fp32 encoder profile" in md
 
