@@ -5,7 +5,9 @@ would; no edgevfm graph work)."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
+import json
 import logging
 import warnings
 from pathlib import Path
@@ -57,7 +59,8 @@ _PLAIN: dict[tuple, tuple] = {}  # (bundle, workdir, weights) -> files, exporter
 
 
 def _plain_files(bundle: str, workdir: Path, weights: str | None):
-    """The bundle's torch modules, each exported the plain way into ``workdir``: (bundle, files, exporters)."""
+    """The bundle's torch modules, each exported the plain way into ``workdir``: (bundle, files, exporters).
+    Kept on disk with the bundle's manifest hash, so a later run on the same bundle reuses them."""
     from edgevfm_runtime import open as open_bundle
 
     key = (str(Path(bundle).resolve()), str(Path(workdir).resolve()), weights)
@@ -68,14 +71,22 @@ def _plain_files(bundle: str, workdir: Path, weights: str | None):
     from ..check.torch_model import load_torch_model
 
     b = open_bundle(bundle)
-    tm = load_torch_model(b.manifest, weights=weights)
     out = Path(workdir) / f"plain-onnx-{b.root.name}"
+    stamp = {"manifest_sha256": hashlib.sha256((b.root / "manifest.json").read_bytes()).hexdigest(), "weights": weights}
+    done = out / "stamp.json"
+    if done.is_file() and json.loads(done.read_text())["stamp"] == stamp:  # the same bundle's, from an earlier run
+        files, exporters = json.loads(done.read_text())["files"], json.loads(done.read_text())["exporters"]
+        if all(Path(f).is_file() for f in files.values()):
+            _PLAIN[key] = (dict(files), dict(exporters))
+            return b, files, exporters
+    tm = load_torch_model(b.manifest, weights=weights)
     out.mkdir(parents=True, exist_ok=True)
     files, exporters = {}, {}
     for comp in tm.family.components(tm.model, tm.variant, tm.recipe):
         path = out / f"{comp.name}.onnx"
         exporters[comp.name] = plain_export(comp, path)
         files[comp.name] = str(path)
+    done.write_text(json.dumps({"stamp": stamp, "files": files, "exporters": exporters}))
     _PLAIN[key] = (dict(files), dict(exporters))
     return b, files, exporters
 
@@ -100,6 +111,17 @@ def plain_openvino(bundle: str, workdir: Path, weights: str | None = None) -> Co
 PLAIN_NNCF_PHOTOS = 3  # what a savvy user's first try uses: a handful of photos, the NNCF defaults otherwise
 
 
+def nncf_calibration(bundle):
+    """A savvy user's calibration set: a few photos (none of the bundle's parity photos), model-ready."""
+    from edgevfm_runtime.preprocess import preprocess
+
+    from ..quantize.calibration import default_set
+
+    parity_images = bundle.manifest["provenance"].get("recipe", {}).get("parity", {}).get("images", [])
+    photos = default_set(eval_specs=parity_images, minimum=1, limit=PLAIN_NNCF_PHOTOS)
+    return photos, [preprocess(rgb, bundle.preprocess) for rgb in photos.images]
+
+
 def savvy_nncf_int8(onnx_path, xml_path: Path, inputs: list) -> Path | None:
     """NNCF INT8 as its docs show it (transformer preset, defaults otherwise) on an ONNX file with one
     image input, calibrated on ``inputs`` (model-ready tensors). None: not an image tower (left as is)."""
@@ -120,16 +142,11 @@ def savvy_nncf_int8(onnx_path, xml_path: Path, inputs: list) -> Path | None:
 def plain_nncf(bundle: str, workdir: Path, weights: str | None = None) -> ContenderSpec:
     """A savvy user's INT8 today: the plain export, OpenVINO + NNCF post-training quantization with the
     transformer preset on a few photos (image-input components; the others stay FP32), OpenVINO defaults."""
-    from edgevfm_runtime.preprocess import preprocess
-
-    from ..quantize.calibration import default_set
-
     b, files, exporters = _plain_files(bundle, workdir, weights)
-    parity_images = b.manifest["provenance"].get("recipe", {}).get("parity", {}).get("images", [])
-    photos = default_set(eval_specs=parity_images, minimum=1, limit=PLAIN_NNCF_PHOTOS)
+    photos, inputs = nncf_calibration(b)
     out = Path(workdir) / f"plain-nncf-{b.root.name}"
     out.mkdir(parents=True, exist_ok=True)
-    quantized, inputs = [], [preprocess(rgb, b.preprocess) for rgb in photos.images]
+    quantized = []
     for name, path in list(files.items()):
         xml = savvy_nncf_int8(path, out / f"{name}.xml", inputs)
         if xml:

@@ -1,12 +1,14 @@
-"""Contender kinds only the toolkit can open: the bundle's model in PyTorch eager FP32.
-Registered into the runtime's bench on import; torch is imported when one is opened, not here."""
+"""Contender kinds only the toolkit can open: the bundle's model in PyTorch eager FP32, and the
+official MobileSAM code exported the plain way. Registered into the runtime's bench on import;
+torch is imported when one is opened, not here."""
 from __future__ import annotations
 
-from edgevfm_runtime.bench.contenders import ContenderSpec, Opened, register_kind
+from edgevfm_runtime.bench.contenders import KINDS, ContenderSpec, Opened, register_kind
+from edgevfm_runtime.engines.base import Session
 
 
-class TorchSession:
-    """One component's torch module behind the runtime's Session interface."""
+class TorchSession(Session):
+    """One component's torch module behind the runtime's Session interface (no per-op profile)."""
 
     def __init__(self, component, *, threads: int | None = None):
         import torch
@@ -43,3 +45,20 @@ def _open_pytorch(spec: ContenderSpec) -> Opened:
             "weights": tm.weights_id, "files": {}, "size_bytes": params,
             "note": "size = bytes of the torch model's parameters"}
     return Opened(source, info, None)
+
+
+@register_kind("official-mobilesam")
+def _open_official_mobilesam(spec: ContenderSpec) -> Opened:
+    """Options: ``src`` (a MobileSAM clone), ``engine`` (default onnxruntime), ``engine_options``,
+    ``quantize: nncf-int8``, ``workdir`` (export cache), ``weights``; see :mod:`.official_sam`."""
+    from .official_sam import official_files
+
+    files, info = official_files(spec.bundle, spec.options)
+    engine = spec.options.get("engine", "onnxruntime")
+    quantized = spec.options.get("quantize")
+    label = f"official TinyViT, plain export{' + NNCF INT8' if quantized else ''} ({engine})"
+    opened = KINDS["model-files"](ContenderSpec(spec.name, spec.bundle, "model-files", {
+        "files": files, "engine": engine, "engine_options": spec.options.get("engine_options", {}),
+        "precision": "int8 (encoder)" if quantized else spec.options.get("precision", "fp32"), "label": label, **info}))
+    opened.info["kind"] = "official-mobilesam"
+    return opened

@@ -14,6 +14,7 @@ def add_bench_parser(sub) -> argparse.ArgumentParser:
                                      "PyTorch-eager and plain-ONNX baselines; MODEL --all-targets; --suite FILE",
                        description="edgevfm bench BUNDLE... | edgevfm bench MODEL --all-targets | edgevfm bench --suite FILE")
     add_bench_arguments(p, bundles_required=False)
+    p.set_defaults(runs=None, warmup=None)  # --suite: only given ones override the suite's (recorded in the result)
     p.add_argument("--baselines", default="pytorch-eager-fp32,plain-onnx-fp32", metavar="A,B",
                    help="baseline rows built from the first bundle's model (default: %(default)s)")
     p.add_argument("--no-baselines", action="store_true", help="bundles only")
@@ -27,10 +28,16 @@ def add_bench_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="--all-targets: recipe override; repeatable")
     p.add_argument("--reuse", action="store_true",
                    help="--all-targets/--suite: keep a bundle already in -o DIR built from the same model, weights and recipe")
-    p.add_argument("--suite", metavar="FILE", help="run a bench suite (bench/suites/*.yaml)")
+    p.add_argument("--suite", metavar="NAME|FILE",
+                   help="run a bench suite: a YAML file, or the name of one in bench/suites (published, edge, …)")
     p.add_argument("-o", "--output", metavar="DIR",
-                   help="--all-targets/--suite: where bundles go (default: a temporary folder); with --suite, "
-                        "results are written as DIR/<suite>.json/.md/.png unless --json/--md/--plot say otherwise")
+                   help="--all-targets/--suite: where bundles go (default: a temporary folder)")
+    p.add_argument("--only", metavar="MODEL,…", help="--suite: run only these models' entries (said in the result)")
+    p.add_argument("--results", metavar="DIR",
+                   help="--suite: write DIR/<suite>.json/.md/.png (e.g. bench/results); default with -o: into -o")
+    p.add_argument("--compare", nargs=2, metavar=("A.json", "B.json"),
+                   help="do two bench results agree on their speed-ups (each within the other's round-to-round "
+                        "band)? --baseline ROW recomputes them against that row; exit 1 unless all agree")
     from .device import add_on_argument
 
     add_on_argument(p)
@@ -51,6 +58,10 @@ def cmd_bench(args) -> int:
 
     console = _console()
     emit = lambda s: console.print(s, markup=False, highlight=False)  # noqa: E731
+    if args.compare:
+        from edgevfm_runtime.bench.compare import print_comparison
+
+        return print_comparison(*args.compare, vs=args.baseline)
     modes = sum(bool(x) for x in (args.suite, args.all_targets))
     if modes > 1 or (args.suite and args.bundles) or (not args.suite and not args.bundles):
         raise InputError("edgevfm bench: give BUNDLE..., or MODEL --all-targets, or --suite FILE")
@@ -73,9 +84,11 @@ def cmd_bench(args) -> int:
         result.setdefault("settings", {})["placement"] = placement(args) or None
         print_tables(result, console)
         paths = {"json_path": args.json, "md_path": args.md, "plot_path": args.plot}
-        if args.suite and args.output and not any(paths.values()):
-            name = result.get("suite", {}).get("name", "bench")
-            paths = {"json_path": work / f"{name}.json", "md_path": work / f"{name}.md", "plot_path": work / f"{name}.png"}
+        folder = args.results or (args.output if args.suite else None)
+        if args.suite and folder and not any(paths.values()):
+            name, folder = result.get("suite", {}).get("name", "bench"), Path(folder)
+            paths = {"json_path": folder / f"{name}.json", "md_path": folder / f"{name}.md",
+                     "plot_path": folder / f"{name}.png"}
         for p in write_outputs(result, **paths):
             console.print(f"wrote {p}", markup=False)
     return 0
@@ -89,10 +102,15 @@ def _run(args, work: Path, emit, on_round) -> dict:
     from ..bench.runner import PROBE_IMPORTS, run_entry, run_suite
     from ..bench.suite import DEFAULTS, load_suite
 
-    command = "edgevfm " + " ".join(sys.argv[1:])
+    command = getattr(args, "command_line", None) or "edgevfm " + " ".join(sys.argv[1:])
     baselines = [] if args.no_baselines else [b for b in args.baselines.split(",") if b]
     if args.suite:
-        return run_suite(load_suite(args.suite), work_dir=work, emit=emit, on_round=on_round)
+        only = args.only.split(",") if args.only else None
+        return run_suite(with_overrides(load_suite(args.suite), runs=args.runs, warmup=args.warmup, only=only,
+                                        memory=False if args.no_memory else None),
+                         work_dir=work, emit=emit, on_round=on_round, command=command)
+    args.runs = DEFAULTS["runs"] if args.runs is None else args.runs
+    args.warmup = DEFAULTS["warmup"] if args.warmup is None else args.warmup
     if args.all_targets:
         if len(args.bundles) != 1:
             raise InputError("edgevfm bench MODEL --all-targets takes one model name")
@@ -114,3 +132,26 @@ def _run(args, work: Path, emit, on_round) -> dict:
                      cool_down_ms=args.cool_down_ms,
                      memory=not args.no_memory, probe_imports=PROBE_IMPORTS, emit=emit, on_round=on_round,
                      command=command)
+
+
+def with_overrides(suite: dict, *, runs: int | None, warmup: int | None, only: list[str] | None = None,
+                   memory: bool | None = None) -> dict:
+    """The suite with ``--runs`` / ``--warmup`` / ``--no-memory`` applied to every entry and ``--only``
+    models kept, said in the suite's note (a reduced result must say so)."""
+    from edgevfm_runtime.errors import InputError
+
+    given = {k: v for k, v in (("runs", runs), ("warmup", warmup), ("memory", memory)) if v is not None}
+    entries, notes = suite["entries"], [suite.get("note")]
+    if only:
+        unknown = set(only) - {e["model"] for e in entries}
+        if unknown:
+            raise InputError(f"--only {','.join(sorted(unknown))}: not in suite {suite['name']} "
+                             f"({', '.join(e['model'] for e in entries)})")
+        notes.append(f"Only {', '.join(only)} of the suite's {', '.join(e['model'] for e in entries)} (--only).")
+        entries = [e for e in entries if e["model"] in only]
+    if given:
+        was = "; ".join(f"{e['model']} {'/'.join(str(e[k]) for k in given)}" for e in entries)
+        flags = ", ".join("--no-memory" if k == "memory" else f"--{k} {v}" for k, v in given.items())
+        notes.append(f"Reduced from the suite's settings: {flags} on the "
+                     f"command line (the suite says {'/'.join(given)}: {was}).")
+    return {**suite, "note": " ".join(x for x in notes if x), "entries": [{**e, **given} for e in entries]}

@@ -163,6 +163,7 @@ def main(argv=None) -> int:
     """Exit 0 (ok), 1 (``check`` FAILED, or a bug: one line naming it), 2 (bad input: an EdgeVFMError
     or a file problem, one line on stderr), 130 (Ctrl-C). ``--debug`` / EDGEVFM_DEBUG=1 re-raise."""
     args = build_parser().parse_args(argv)
+    args.command_line = "edgevfm " + " ".join(sys.argv[1:] if argv is None else argv)  # recorded in results
     if args.debug or os.environ.get("EDGEVFM_DEBUG", "") not in ("", "0"):
         return args.func(args)
     try:

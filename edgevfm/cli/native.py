@@ -8,7 +8,7 @@ def print_native(result: dict, args, console, emit) -> list[dict]:
 
     from edgevfm_runtime.bench.native import native_rows
 
-    done = native_rows(result, runs=args.runs, threads=args.threads, emit=emit)
+    done = native_rows(result, runs=args.runs or 20, threads=args.threads, emit=emit)
     if not done:
         console.print("--native: no bundle here has an engine with a native benchmark tool "
                       "(today: OpenVINO's benchmark_app for x86-* bundles)", markup=False)

@@ -17,5 +17,9 @@ class EngineUnavailable(EdgeVFMError):
     """The inference engine a bundle needs is not installed or cannot run here."""
 
 
+class ProfilingUnavailable(EngineUnavailable):
+    """The engine cannot report where a run spends its time (``Session.profile``)."""
+
+
 class InputError(EdgeVFMError, ValueError):
     """An image or prompt has the wrong type, dtype, shape or range."""

@@ -88,12 +88,7 @@ def test_savvy_user_openvino_baselines(small_dino, tmp_path):
 
 
 def test_compare_runs_uses_the_round_band(tmp_path, capsys):
-    import importlib.util
-    from pathlib import Path
-
-    spec = importlib.util.spec_from_file_location("compare_runs", Path(__file__).parents[2] / "bench/compare_runs.py")
-    cmp = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(cmp)
+    from edgevfm_runtime.bench.compare import print_comparison
 
     def result(path, ratio, spread):
         rows = [{"name": "base", "speedup": {"f": {"speedup": 1.0, "ci95": [1.0, 1.0], "band": [1.0, 1.0]}}},
@@ -104,7 +99,7 @@ def test_compare_runs_uses_the_round_band(tmp_path, capsys):
         return str(path)
 
     a = result(tmp_path / "a.json", 2.0, 0.3)
-    assert cmp.main([a, result(tmp_path / "b.json", 2.2, 0.3)]) == 0  # outside the CIs, inside the bands
+    assert print_comparison(a, result(tmp_path / "b.json", 2.2, 0.3)) == 0  # outside the CIs, inside the bands
     assert "2/2 speed-ups agree within the round-to-round bands (1/2 within the 95% CIs)" in capsys.readouterr().out
-    assert cmp.main([a, result(tmp_path / "c.json", 3.0, 0.3)]) == 1
-    assert cmp.main([a, result(tmp_path / "d.json", 2.45, 0.5)]) == 0  # inside d's wider band only
+    assert print_comparison(a, result(tmp_path / "c.json", 3.0, 0.3)) == 1
+    assert print_comparison(a, result(tmp_path / "d.json", 2.45, 0.5)) == 0  # inside d's wider band only

@@ -48,7 +48,7 @@ def test_edge_suite_loads_with_onnx_fp32_as_the_reference_row():
 def test_markdown_names_the_command(tmp_path):
     from edgevfm_runtime.bench.output import write_outputs
 
-    result = {"created": "2026-01-01T00:00:00+00:00", "command": "python bench/run_suite.py bench/suites/edge.yaml",
+    result = {"created": "2026-01-01T00:00:00+00:00", "command": "edgevfm bench --suite edge",
               "wall_seconds": 90, "suite": {"name": "edge", "description": "edge presets", "path": "x"},
               "settings": {"runs": 1, "warmup": 0, "threads": 2}, "host": {},
               "groups": [{"model": "sam", "variant": "vit_t", "headline": "pipeline", "baseline": "onnx-fp32",
@@ -56,5 +56,81 @@ def test_markdown_names_the_command(tmp_path):
                                     "size_bytes": 2.65e7}]}]}
     [md] = write_outputs(result, md_path=tmp_path / "edge.md")
     text = md.read_text()
-    assert text.startswith("Command: `python bench/run_suite.py bench/suites/edge.yaml` (wall time 1.5 min)")
+    assert text.startswith("Command: `edgevfm bench --suite edge` (wall time 1.5 min)")
     assert "| ☑ | ios-fp16 |  |  | 26.5 | not verifiable here |" in text and "☑ exported, parity not verifiable" in text
+
+
+def _suite(tmp_path, text: str):
+    p = tmp_path / "s.yaml"
+    p.write_text(text)
+    return p
+
+
+@pytest.mark.parametrize("text, message", [
+    ("models:\n  - model: sam\n    targets: [onnx-fp23]\n", "unknown (preset|target) 'onnx-fp23'.*did you mean 'onnx-fp32'"),
+    ("models:\n  - model: sam\n    baselines: [pytorch-eager-fp23]\n",
+     "unknown baseline 'pytorch-eager-fp23'.*did you mean 'pytorch-eager-fp32'"),
+    ("models:\n  - model: sam\n    contenders: [{name: x, kind: oficial-mobilesam}]\n",
+     "unknown contender kind 'oficial-mobilesam'.*did you mean 'official-mobilesam'"),
+    ("models:\n  - model: sam\n    contenders: [{kind: bundle}]\n", r"contenders\[0\] needs `name` and `kind`"),
+    ("models:\n  - model: samm\n", "unknown model 'samm'.*did you mean 'sam'"),
+    ("models:\n  - model: sam\n    expect: [{row: x86-int8, vs: onnx-fp32}]\n", "needs `row` and either"),
+    ("models:\n  - model: sam\n    expect: [{row: x86-int8, at_lest: 2}]\n", "did you mean 'at_least'"),
+])
+def test_suite_errors_name_the_place_and_the_fix(tmp_path, text, message):
+    with pytest.raises(SuiteError, match=message) as err:
+        load_suite(_suite(tmp_path, text))
+    assert "s.yaml: models[0]" in str(err.value) or "models[0]" in str(err.value)
+
+
+def test_suite_by_name_and_unknown_name(monkeypatch):
+    assert load_suite("published")["name"] == "published"
+    with pytest.raises(SuiteError, match="did you mean 'published'"):
+        load_suite("publishd")
+
+
+def test_target_patterns_follow_the_preset_registry(tmp_path, monkeypatch):
+    """A pattern picks up presets registered later (e.g. another engine's) without editing the suite;
+    a pattern matching none is allowed, a plain name must be a preset."""
+    from edgevfm.targets import PRESETS, Preset
+
+    p = _suite(tmp_path, 'models:\n  - model: dinov2\n    targets: [onnx-fp32, "android-*", "nothing-yet-*"]\n')
+    before = load_suite(p)["entries"][0]["targets"]
+    assert before[0] == "onnx-fp32" and {"android-fp32", "android-int8"} <= set(before)
+    assert all(t == "onnx-fp32" or t.startswith("android-") for t in before)
+    monkeypatch.setitem(PRESETS._items, "nothing-yet-fp32", Preset("nothing-yet-fp32", "onnx", "fp32", "test"))
+    assert load_suite(p)["entries"][0]["targets"] == before + ["nothing-yet-fp32"]
+
+
+def test_contender_options_expand_environment_variables(tmp_path, monkeypatch):
+    monkeypatch.setenv("MOBILESAM_SRC", "/somewhere/MobileSAM")
+    p = _suite(tmp_path, "models:\n  - model: sam\n    contenders:\n"
+                         "      - {name: official, kind: official-mobilesam, options: {src: '${MOBILESAM_SRC}'}}\n")
+    [c] = load_suite(p)["entries"][0]["contenders"]
+    assert c == {"name": "official", "kind": "official-mobilesam", "options": {"src": "/somewhere/MobileSAM"}}
+
+
+@pytest.mark.parametrize("name", ["published", "edge", "sam_quant_x86", "embed_quant_x86"])
+def test_published_suites_load(name):
+    suite = load_suite(name)
+    assert suite["entries"] and all(e["targets"] for e in suite["entries"])
+
+
+def test_runs_override_is_recorded_in_the_note(tmp_path):
+    from edgevfm.cli.bench import with_overrides
+
+    suite = with_overrides(load_suite("published"), runs=3, warmup=None)
+    assert [e["runs"] for e in suite["entries"]] == [3, 3, 3]
+    assert suite["note"].startswith("Reduced from the suite's settings: --runs 3") and "sam 8" in suite["note"]
+    assert with_overrides(load_suite("published"), runs=None, warmup=None)["note"] == ""
+
+
+def test_only_and_no_memory_are_recorded_and_checked():
+    from edgevfm.cli.bench import with_overrides
+    from edgevfm_runtime.errors import InputError
+
+    suite = with_overrides(load_suite("published"), runs=None, warmup=None, only=["clip"], memory=False)
+    assert [e["model"] for e in suite["entries"]] == ["clip"] and not suite["entries"][0]["memory"]
+    assert "Only clip of the suite's sam, dinov2, clip" in suite["note"] and "--no-memory" in suite["note"]
+    with pytest.raises(InputError, match="--only clp: not in suite published"):
+        with_overrides(load_suite("published"), runs=None, warmup=None, only=["clp"])

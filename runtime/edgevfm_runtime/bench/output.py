@@ -35,6 +35,8 @@ def _provenance(result: dict) -> str:
         lines.append(f"Command: `{result['command']}`{wall}")
     if (result.get("suite") or {}).get("description"):
         lines.append(f"Suite `{result['suite']['name']}`: {result['suite']['description'].strip()}")
+    if (result.get("suite") or {}).get("note"):
+        lines.append(result["suite"]["note"].strip())
     return "\n\n".join(lines) + "\n\n" if lines else ""
 
 

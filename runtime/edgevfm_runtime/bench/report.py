@@ -86,6 +86,7 @@ def to_markdown(result: dict, *, columns: tuple[str, ...] = COLUMNS) -> str:
             cells = row_cells(g, r)
             lines.append("| " + " | ".join(cells[i].replace("|", "/") for i in idx) + " |")
         lines.append("")
+        lines += expectation_lines(g) + profile_lines(g)
     lines += ["noise = half the interquartile range of the headline latency, relative to its median; "
               "speed-up band = 10th–90th percentile of the per-round ratios (JSON also has the 95% CI); "
               "parity = worst SQNR over all outputs vs the torch FP32 reference (exact = bit-identical), plus the task metrics.", ""]
@@ -105,3 +106,28 @@ def to_text(result: dict) -> str:
         out += ["", group_title(g, result)]
         out += ["  ".join(c[i].ljust(widths[i]) for i in keep).rstrip() for c in cells]
     return "\n".join(out)
+
+
+def expectation_lines(group: dict) -> list[str]:
+    """The suite's expectations of this group, each PASS / FAIL / not measured, with the measured value."""
+    out = []
+    for e in group.get("expectations", []):
+        verdict = {True: "PASS", False: "FAIL", None: "not measured"}[e["passed"]]
+        value = "" if e["value"] is None else (f" (measured {e['value']:.2f}×, band {e['band'][0]:.2f}–{e['band'][1]:.2f})"
+                                               if "band" in e else f" (measured {e['value']:.1f} dB)")
+        out.append(f"* expected {e['rule']}: **{verdict}**{value}")
+    return out + [""] if out else []
+
+
+def profile_lines(group: dict) -> list[str]:
+    """Per-op profile tables of the rows that have one (``Session.profile``, one run after a warm-up)."""
+    out = []
+    for r in group["rows"]:
+        for comp, ops in (r.get("profile") or {}).items():
+            if isinstance(ops, dict):
+                out += [f"{r['name']} {comp} profile: {ops.get('error', 'unavailable')}", ""]
+                continue
+            out += [f"{r['name']} {comp} profile (engine's per-op counters, one run after a warm-up):", "",
+                    "| op [kernel] | ms | share |", "|---|---:|---:|"]
+            out += [f"| {p['op']} | {p['ms']:.2f} | {100 * p['share']:.0f}% |" for p in ops] + [""]
+    return out

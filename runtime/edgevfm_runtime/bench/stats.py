@@ -21,7 +21,7 @@ def speedup(base_ms: list[float], ms: list[float], *, n_boot: int = 2000, seed: 
       drift shared by a round cancels): how well *this* run pins the ratio down;
     * ``band``: the 10th–90th percentile of the per-round ratios: how much the ratio moves from round
       to round on this host. A second run under different load lands in the band, not in the CI, so
-      the band is the noise two runs are compared with (``bench/compare_runs.py``)."""
+      the band is the noise two runs are compared with (``edgevfm bench --compare``)."""
     b, x = np.asarray(base_ms, np.float64), np.asarray(ms, np.float64)
     n = min(b.size, x.size)
     b, x = b[:n], x[:n]

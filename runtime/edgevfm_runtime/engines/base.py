@@ -9,7 +9,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from ..errors import BundleError, EdgeVFMError, EngineUnavailable
+from ..errors import BundleError, EdgeVFMError, EngineUnavailable, ProfilingUnavailable
 
 
 class Session:
@@ -21,6 +21,12 @@ class Session:
 
     def run(self, feed: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         raise NotImplementedError
+
+    def profile(self, feed: Mapping[str, np.ndarray]) -> dict[str, float]:
+        """Where one run of ``feed`` spends its time: milliseconds per op type (as the engine names its
+        executed ops and kernels), from the engine's own profiler. Engines without one raise
+        :class:`ProfilingUnavailable`; the session itself is left as it was (no profiling overhead)."""
+        raise ProfilingUnavailable(f"{self.engine}: this engine has no per-op profiler in edgevfm")
 
 
 def batch_of_ones(feed: Mapping[str, np.ndarray], leading: Mapping[str, object]) -> int:

@@ -1,7 +1,8 @@
 """The official MobileSAM image encoder (TinyViT from a MobileSAM checkout the user points at), with
 the weights of our loaded model, so a benchmark can show what a savvy user gets from a plain export
-of the *official* code. Nothing of the official code is vendored: pass ``--official-src`` a clone of
-https://github.com/ChaoningZhang/MobileSAM (the repository root or its ``mobile_sam`` folder).
+of the *official* code: the ``official-mobilesam`` contender kind. Nothing of the official code is
+vendored: a suite names a clone of https://github.com/ChaoningZhang/MobileSAM (the repository root
+or its ``mobile_sam`` folder) in the contender's ``src`` option.
 
 Only ``mobile_sam/modeling/tiny_vit_sam.py`` is loaded (the package ``__init__`` pulls in torchvision,
 which does not install beside torch 2.13). It imports three timm helpers; timm does not install here
@@ -16,6 +17,12 @@ from pathlib import Path
 
 import torch
 from torch import nn
+
+from edgevfm_runtime.errors import EdgeVFMError
+
+
+class OfficialSourceMissing(EdgeVFMError):
+    """The official-code contender was asked for without a MobileSAM clone to load it from."""
 
 # MobileSAM's TinyViT-5M configuration (mobile_sam/build_sam.py).
 TINYVIT_SAM = dict(img_size=1024, in_chans=3, num_classes=1000, embed_dims=[64, 128, 160, 320], depths=[2, 2, 6, 2],
@@ -44,12 +51,14 @@ def _timm_stand_in() -> dict[str, types.ModuleType]:
     return {m.__name__: m for m in (timm, models, layers, registry)}
 
 
-def tiny_vit_file(src: str | Path) -> Path:
-    src = Path(src)
-    for cand in (src / "mobile_sam/modeling/tiny_vit_sam.py", src / "modeling/tiny_vit_sam.py", src):
-        if cand.is_file():
-            return cand
-    raise FileNotFoundError(f"{src}: no mobile_sam/modeling/tiny_vit_sam.py (pass a MobileSAM clone)")
+def tiny_vit_file(src: str | Path | None) -> Path:
+    if src:
+        src = Path(src)
+        for cand in (src / "mobile_sam/modeling/tiny_vit_sam.py", src / "modeling/tiny_vit_sam.py", src):
+            if cand.is_file():
+                return cand
+    raise OfficialSourceMissing(f"{src or '(not set)'}: no mobile_sam/modeling/tiny_vit_sam.py; the official-mobilesam "
+                                "contender needs a MobileSAM clone (its `src` option, e.g. ${MOBILESAM_SRC})")
 
 
 def official_encoder(src: str | Path, our_model) -> nn.Module:
@@ -88,3 +97,46 @@ def official_component(src: str | Path, our_model):
     return Component("encoder", enc, (torch.zeros(1, 3, 1024, 1024),),
                      [TensorSpec("images", "float32", (1, 3, 1024, 1024), "NCHW")],
                      [TensorSpec("image_embeddings", "float32", (1, 256, 64, 64))])
+
+
+def official_files(bundle: str, options: dict) -> tuple[dict[str, str], dict]:
+    """Model files for the official-code contender: the official encoder exported the plain way (and,
+    with ``quantize: nncf-int8``, quantized as a savvy user would), the decoder our plain export (the
+    official repository has no other decoder to export). Cached in ``options["workdir"]``."""
+    import hashlib
+    import json
+
+    from edgevfm_runtime import open as open_bundle
+
+    from .baselines import _plain_files, nncf_calibration, plain_export, savvy_nncf_int8
+
+    tiny_vit = tiny_vit_file(options.get("src"))
+    b = open_bundle(bundle)
+    weights = options.get("weights")
+    out = Path(options.get("workdir") or "official-mobilesam") / f"official-mobilesam-{b.root.name}"
+    stamp = {"tiny_vit_sha256": hashlib.sha256(tiny_vit.read_bytes()).hexdigest(),
+             "manifest_sha256": hashlib.sha256((b.root / "manifest.json").read_bytes()).hexdigest(), "weights": weights}
+    _, files, exporters = _plain_files(bundle, out.parent, weights)
+    onnx_path, stamp_path = out / "encoder.onnx", out / "stamp.json"
+    if not (onnx_path.is_file() and stamp_path.is_file() and json.loads(stamp_path.read_text()) == stamp):
+        from ..check.torch_model import load_torch_model
+
+        out.mkdir(parents=True, exist_ok=True)
+        model = load_torch_model(b.manifest, weights=weights).model
+        exporters["encoder"] = "official TinyViT, " + plain_export(official_component(tiny_vit, model), onnx_path)
+        stamp_path.write_text(json.dumps({**stamp, "exporter": exporters["encoder"]}))
+    exporters["encoder"] = json.loads(stamp_path.read_text())["exporter"]
+    files["encoder"] = str(onnx_path)
+    info = {"exporter": exporters, "official_source": str(tiny_vit)}
+    if options.get("quantize") == "nncf-int8":
+        xml = out / "encoder-nncf-int8.xml"
+        photos, inputs = nncf_calibration(b)
+        if not xml.is_file():
+            savvy_nncf_int8(onnx_path, xml, inputs)
+        files["encoder"] = str(xml)
+        info["calibration"] = photos.names
+    elif options.get("quantize"):
+        from edgevfm_runtime.errors import InputError
+
+        raise InputError(f"official-mobilesam: quantize {options['quantize']!r} is not one of: nncf-int8")
+    return files, info

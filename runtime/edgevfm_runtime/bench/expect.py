@@ -1,0 +1,32 @@
+"""What a suite expects of its result, checked on the measured samples: a row at least N× faster
+than another (median ratio of the headline step, same rounds), or a row's parity at least N dB."""
+from __future__ import annotations
+
+from .stats import speedup
+
+
+def _row(group: dict, name: str) -> dict | None:
+    return next((r for r in group["rows"] if r["name"] == name), None)
+
+
+def check_expectation(group: dict, rule: dict) -> dict:
+    """One rule on one group: {rule, value, passed} (passed None: a row it names was not timed)."""
+    h = group["headline"]
+    row = _row(group, rule["row"])
+    if "min_sqnr_db" in rule:
+        text = f"{rule['row']} parity ≥ {rule['min_sqnr_db']:g} dB"
+        value = ((row or {}).get("parity") or {}).get("min_sqnr_db")
+        return {"rule": text, "value": value, "passed": None if value is None else value >= rule["min_sqnr_db"]}
+    text = f"{rule['row']} ≥ {rule['at_least']:g}× {rule['vs']} ({h})"
+    base = _row(group, rule["vs"])
+    a = ((base or {}).get("samples_ms") or {}).get(h)
+    b = ((row or {}).get("samples_ms") or {}).get(h)
+    if not a or not b:
+        return {"rule": text, "value": None, "passed": None}
+    sp = speedup(a, b)
+    return {"rule": text, "value": round(sp["speedup"], 3), "band": [round(x, 3) for x in sp["band"]],
+            "passed": sp["speedup"] >= rule["at_least"]}
+
+
+def check_expectations(group: dict, rules: list[dict]) -> list[dict]:
+    return [check_expectation(group, r) for r in rules]
