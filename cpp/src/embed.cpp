@@ -1,5 +1,6 @@
 #include "edgevfm/embed.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "edgevfm/errors.hpp"
@@ -83,9 +84,17 @@ std::vector<float> TextEmbedder::operator()(const std::vector<int64_t>& ids, boo
   if (ids.size() != n) {
     throw InputError("TextEmbedder takes " + std::to_string(n) + " token ids (CLIP BPE, padded), got " + std::to_string(ids.size()));
   }
-  Tensor t(DType::i64, {1, static_cast<int64_t>(n)});
-  std::copy(ids.begin(), ids.end(), static_cast<int64_t*>(t.data()));
-  auto v = floats(output(session_->run({{"input_ids", &t}}), bundle_.manifest().text_output));
+  // The token tensor's name and integer type are the text component's first input's.
+  const TensorSpec& spec = bundle_.manifest().component("text").inputs.front();
+  Tensor t(spec.dtype, {1, static_cast<int64_t>(n)});
+  if (spec.dtype == DType::i64) {
+    std::copy(ids.begin(), ids.end(), static_cast<int64_t*>(t.data()));
+  } else if (spec.dtype == DType::i32) {
+    std::transform(ids.begin(), ids.end(), static_cast<int32_t*>(t.data()), [](int64_t v) { return static_cast<int32_t>(v); });
+  } else {
+    throw BundleError("the text component's input " + spec.name + " must be int32 or int64, not " + dtype_name(spec.dtype));
+  }
+  auto v = floats(output(session_->run({{spec.name, &t}}), bundle_.manifest().text_output));
   if (normalize) l2_normalize(v);
   return v;
 }

@@ -64,7 +64,11 @@ def cpp_bundle(tmp_path_factory, golden_dir):
     """bundle(model, target) -> path, exported once per session from the golden checkpoint."""
     cache: dict[tuple[str, str], Path] = {}
 
+    reuse = os.environ.get("EDGEVFM_CPP_BUNDLES")  # a folder of {model}-{target} bundles exported earlier
+
     def get(model: str, target: str) -> Path:
+        if reuse and (Path(reuse) / f"{model}-{target}" / "manifest.json").exists():
+            return Path(reuse) / f"{model}-{target}"
         if (model, target) not in cache:
             cache[(model, target)] = _export(tmp_path_factory, model, target, golden_dir / GOLDEN_WEIGHTS[model])
         return cache[(model, target)]

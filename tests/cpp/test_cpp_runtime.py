@@ -16,6 +16,7 @@ from edgevfm_runtime.check import run_check
 from edgevfm_runtime.parity import mask_iou
 
 from . import capi
+from .conftest import REPO
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 TARGETS = ["x86-fp32"]  # OpenVINO; the ExecuTorch engine is not built yet (EDGEVFM_WITH_EXECUTORCH)
@@ -186,3 +187,15 @@ def test_example_segments_from_a_click(cpp_build, cpp_bundle, tmp_path):
     py = rt.SamPredictor(rt.open(path))
     m_py, s_py, _ = py.predict(py.embed(rgb), points=[[w // 2, h // 2]], labels=[1])
     assert mask_iou(mask, m_py[int(np.argmax(s_py))]) >= 0.999
+
+
+def test_units_under_asan_ubsan(cpp_build):
+    """The unit tests built with AddressSanitizer + UndefinedBehaviorSanitizer (no engine: the
+    engines' own libraries are not instrumented), in their own cached build folder."""
+    build = cpp_build.parent / (cpp_build.name + "-asan")
+    cfg = ["cmake", "-S", str(REPO / "cpp"), "-B", str(build), "-DEDGEVFM_SANITIZE=ON", "-DEDGEVFM_WITH_OPENVINO=OFF", "-DEDGEVFM_BUILD_TOOLS=OFF",
+           "-DCMAKE_BUILD_TYPE=RelWithDebInfo"]
+    for cmd in (cfg, ["cmake", "--build", str(build), "-j", "2"],
+                ["ctest", "--test-dir", str(build), "--output-on-failure"]):
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
+        assert proc.returncode == 0, f"{' '.join(cmd)}:\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}"
