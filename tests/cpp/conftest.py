@@ -23,6 +23,21 @@ def _openvino_cmake_dir() -> str | None:
     return str(d) if (d / "OpenVINOConfig.cmake").exists() else None
 
 
+def _executorch_cmake_dir() -> str | None:
+    import importlib.util
+
+    spec = importlib.util.find_spec("executorch")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    d = Path(list(spec.submodule_search_locations)[0]) / "share" / "cmake"
+    return str(d) if (d / "executorch-config.cmake").exists() else None
+
+
+def built_engines() -> set[str]:
+    """The engines the harness builds into the library: those whose SDK is installed here."""
+    return {e for e, found in (("openvino", _openvino_cmake_dir()), ("executorch", _executorch_cmake_dir())) if found}
+
+
 @pytest.fixture(scope="session")
 def cpp_build() -> Path:
     if shutil.which("cmake") is None or not (shutil.which("c++") or shutil.which("g++") or shutil.which("clang++")):
@@ -32,6 +47,10 @@ def cpp_build() -> Path:
             f"-DEDGEVFM_WITH_OPENVINO={'ON' if ov else 'OFF'}"]
     if ov:
         args.append(f"-DOpenVINO_DIR={ov}")
+    et = _executorch_cmake_dir()
+    args.append(f"-DEDGEVFM_WITH_EXECUTORCH={'ON' if et else 'OFF'}")
+    if et:
+        args.append(f"-Dexecutorch_DIR={et}")
     if shutil.which("ninja") and not (BUILD / "CMakeCache.txt").exists():
         args += ["-G", "Ninja"]
     for cmd in (args, ["cmake", "--build", str(BUILD), "-j", "2"]):
@@ -67,6 +86,10 @@ def cpp_bundle(tmp_path_factory, golden_dir):
     reuse = os.environ.get("EDGEVFM_CPP_BUNDLES")  # a folder of {model}-{target} bundles exported earlier
 
     def get(model: str, target: str) -> Path:
+        from edgevfm.targets import PRESETS
+
+        if target not in PRESETS:
+            pytest.skip(f"the toolkit in this tree has no {target} preset")
         if reuse and (Path(reuse) / f"{model}-{target}" / "manifest.json").exists():
             return Path(reuse) / f"{model}-{target}"
         if (model, target) not in cache:

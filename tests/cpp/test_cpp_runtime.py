@@ -16,10 +16,12 @@ from edgevfm_runtime.check import run_check
 from edgevfm_runtime.parity import mask_iou
 
 from . import capi
-from .conftest import REPO
+from .conftest import REPO, built_engines
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-TARGETS = ["x86-fp32"]  # OpenVINO; the ExecuTorch engine is not built yet (EDGEVFM_WITH_EXECUTORCH)
+TARGETS = ["x86-fp32"]  # OpenVINO, compared with the Python runtime output by output
+ENGINE_OF = {"x86-fp32": "openvino", "x86-int8": "openvino", "executorch-fp32": "executorch",
+             "executorch-int8": "executorch"}
 
 
 def _photos(bundle) -> list[np.ndarray]:
@@ -34,6 +36,16 @@ def _cosine(a, b) -> float:
 
 def _cli(cpp_build, *args) -> subprocess.CompletedProcess:
     return subprocess.run([str(cpp_build / "edgevfm-cpp"), *map(str, args)], capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.parametrize("target", ["x86-int8", "executorch-fp32", "executorch-int8"])
+def test_cli_check_passes_other_presets(cpp_build, cpp_bundle, target):
+    """edgevfm-cpp check PASSES on the golden checkpoint's bundle with the manifest's thresholds
+    (DINOv2: the cheapest family to export here)."""
+    if ENGINE_OF[target] not in built_engines():
+        pytest.skip(f"the {ENGINE_OF[target]} engine is not built here (its SDK is not installed)")
+    proc = _cli(cpp_build, "check", cpp_bundle("dinov2", target))
+    assert proc.returncode == 0 and proc.stdout.rstrip().endswith("PASSED"), proc.stdout[-3000:] + proc.stderr
 
 
 def test_units_ctest(cpp_build):
