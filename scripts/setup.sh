@@ -11,6 +11,17 @@ PY=${PYTHON:-python3}
 if ! command -v sshd >/dev/null && [ ! -x /usr/sbin/sshd ] && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server openssh-client >/dev/null
 fi
+# cpp/ (built by tests/cpp): compiler, CMake and the libraries it links; installed where apt can as root.
+cpp_pkgs=()
+for need in cmake:cmake g++:g++ ninja:ninja-build pkg-config:pkgconf; do
+  command -v "${need%%:*}" >/dev/null || cpp_pkgs+=("${need##*:}")
+done
+for need in nlohmann/json.hpp:nlohmann-json3-dev gtest/gtest.h:libgtest-dev stb/stb_image.h:libstb-dev zip.h:libzip-dev; do
+  [ -e "/usr/include/${need%%:*}" ] || cpp_pkgs+=("${need##*:}")
+done
+if [ ${#cpp_pkgs[@]} -gt 0 ] && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${cpp_pkgs[@]}" >/dev/null
+fi
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi

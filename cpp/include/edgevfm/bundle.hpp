@@ -1,0 +1,40 @@
+// A bundle folder: manifest.json, one model file per component (plus extra files), golden.npz.
+// Opening validates the manifest and verifies every file's size and sha256 (a closed world: every
+// file is a regular file inside the bundle folder).
+#pragma once
+#include <memory>
+#include <string>
+
+#include "edgevfm/engine.hpp"
+#include "edgevfm/manifest.hpp"
+#include "edgevfm/npz.hpp"
+
+namespace edgevfm {
+
+struct OpenOptions {
+  bool verify = true;  // sha256 + size of every file the manifest names
+};
+
+class Bundle {
+ public:
+  static Bundle open(const std::string& path, const OpenOptions& options = {});
+
+  const Manifest& manifest() const { return *manifest_; }
+  const std::string& root() const { return root_; }
+  std::string component_path(const std::string& component) const;
+  // A session for a component on the manifest's engine (or `engine`), with the manifest's engine
+  // options overlaid by `options`.
+  std::shared_ptr<const Session> session(const std::string& component, const std::string& engine = "",
+                                         const EngineOptions& options = {}) const;
+  NamedTensors golden() const;
+
+ private:
+  Bundle(std::string root, std::shared_ptr<const Manifest> m) : root_(std::move(root)), manifest_(std::move(m)) {}
+  std::string root_;
+  std::shared_ptr<const Manifest> manifest_;
+};
+
+// The path of `rel` inside `root`, checked to be a regular file that does not leave the folder.
+std::string regular_file_inside(const std::string& root, const std::string& rel, const std::string& field);
+
+}  // namespace edgevfm

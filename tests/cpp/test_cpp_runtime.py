@@ -1,0 +1,213 @@
+"""The C++ runtime (cpp/) against the Python runtime on the golden checkpoints' bundles: the same
+pre-processing, engine and post-processing must give the same masks and embeddings. Driven through
+the C ABI (ctypes), the edgevfm-cpp CLI and the example app, so all three are exercised."""
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+
+import numpy as np
+import pytest
+
+import edgevfm_runtime as rt
+from edgevfm_runtime import golden as G
+from edgevfm_runtime.check import run_check
+from edgevfm_runtime.parity import mask_iou
+
+from . import capi
+from .conftest import REPO, built_engines
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+TARGETS = ["x86-fp32"]  # OpenVINO, compared with the Python runtime output by output
+ENGINE_OF = {"x86-fp32": "openvino", "x86-int8": "openvino", "executorch-fp32": "executorch",
+             "executorch-int8": "executorch"}
+
+
+def _photos(bundle) -> list[np.ndarray]:
+    cases = G.parse(dict(np.load(bundle / "golden.npz")))
+    return [io["src"]["image"] for io in cases["encoder"].values()]
+
+
+def _cosine(a, b) -> float:
+    a, b = np.ravel(a).astype(np.float64), np.ravel(b).astype(np.float64)
+    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+
+def _cli(cpp_build, *args) -> subprocess.CompletedProcess:
+    return subprocess.run([str(cpp_build / "edgevfm-cpp"), *map(str, args)], capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.parametrize("target", ["x86-int8", "executorch-fp32", "executorch-int8"])
+def test_cli_check_passes_other_presets(cpp_build, cpp_bundle, target):
+    """edgevfm-cpp check PASSES on the golden checkpoint's bundle with the manifest's thresholds
+    (DINOv2: the cheapest family to export here)."""
+    if ENGINE_OF[target] not in built_engines():
+        pytest.skip(f"the {ENGINE_OF[target]} engine is not built here (its SDK is not installed)")
+    proc = _cli(cpp_build, "check", cpp_bundle("dinov2", target))
+    assert proc.returncode == 0 and proc.stdout.rstrip().endswith("PASSED"), proc.stdout[-3000:] + proc.stderr
+
+
+def test_units_ctest(cpp_build):
+    proc = subprocess.run(["ctest", "--test-dir", str(cpp_build), "--output-on-failure"], capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert "tests passed" in proc.stdout
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("model", ["sam", "dinov2", "clip"])
+def test_cli_check_passes_with_python_metrics(cpp_build, cpp_bundle, model, target):
+    """edgevfm-cpp check PASSES, and its per-output metrics are the Python runtime's (same engine,
+    bit-identical pre-processing: the images are rebuilt from golden.npz's photos by each runtime)."""
+    bundle = cpp_bundle(model, target)
+    proc = _cli(cpp_build, "check", bundle, "--json")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
+    assert proc.stdout.rstrip().endswith("PASSED")
+    ours = json.loads(proc.stdout.rsplit("PASSED", 1)[0])
+    py = run_check(rt.open(bundle)).to_json()
+    assert ours["passed"] and py["passed"]
+    for comp, outs in py["components"].items():
+        for name, m in outs.items():
+            for metric in ("cosine", "mask_iou"):
+                if metric in m:
+                    assert ours["components"][comp][name][metric] == pytest.approx(m[metric], abs=1e-6), (comp, name)
+            if "max_abs" in m:  # same inputs, same engine: the same numbers up to thread scheduling
+                assert ours["components"][comp][name]["max_abs"] <= 2 * m["max_abs"] + 1e-6, (comp, name)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_sam_matches_python(cpp_lib, cpp_bundle, target):
+    path = cpp_bundle("sam", target)
+    py = rt.SamPredictor(rt.open(path))
+    cpp = capi.Sam(capi.Bundle(cpp_lib, path))
+    for rgb in _photos(path):
+        h, w = rgb.shape[:2]
+        e_py, e_cpp = py.embed(rgb), cpp.embed(rgb)
+        prompts = [dict(points=[[w * 0.5, h * 0.5]], labels=[1]),
+                   dict(points=[[w * 0.3, h * 0.6], [w * 0.7, h * 0.4]], labels=[1, 0]),
+                   dict(box=[w * 0.2, h * 0.2, w * 0.8, h * 0.9]),
+                   dict(points=[[w * 0.5, h * 0.5]], labels=[1], box=[w * 0.1, h * 0.1, w * 0.9, h * 0.9])]
+        for p in prompts:
+            for multimask in (True, False):
+                m_py, s_py, l_py = py.predict(e_py, multimask=multimask, **p)
+                m_cpp, s_cpp, l_cpp = cpp.predict(e_cpp, multimask=multimask, **p)
+                assert m_cpp.shape == m_py.shape
+                assert min(mask_iou(a, b) for a, b in zip(m_py, m_cpp)) >= 0.999, p
+                np.testing.assert_allclose(s_cpp, s_py, atol=1e-4)
+                assert _cosine(l_cpp, l_py) >= 0.99999
+        # mask feedback: the best low-res logits as the next prompt's mask_input
+        m_py, s_py, l_py = py.predict(e_py, points=[[w * 0.5, h * 0.5]], labels=[1])
+        best = int(np.argmax(s_py))
+        fb_py = py.predict(e_py, points=[[w * 0.5, h * 0.5]], labels=[1], mask_input=l_py[best][None], multimask=False)
+        fb_cpp = cpp.predict(e_cpp, points=[[w * 0.5, h * 0.5]], labels=[1], mask_input=l_py[best], multimask=False)
+        assert mask_iou(fb_py[0][0], fb_cpp[0][0]) >= 0.999
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("model", ["dinov2", "clip"])
+def test_image_embeddings_match_python(cpp_lib, cpp_bundle, model, target):
+    path = cpp_bundle(model, target)
+    py = rt.ImageEmbedder(rt.open(path))
+    cpp = capi.Embedder(capi.Bundle(cpp_lib, path))
+    for rgb in _photos(path):
+        assert _cosine(cpp(rgb), py(rgb)[0]) >= 0.99999
+        # a strided view (a crop of a wider buffer) is read through the row stride, not copied by the caller
+        crop = rgb[:, 3:-5]
+        assert not crop.flags.c_contiguous
+        assert _cosine(cpp(crop), py(np.ascontiguousarray(crop))[0]) >= 0.99999
+
+
+def test_threads_share_one_embedding(cpp_lib, cpp_bundle):
+    """8 threads decoding different prompts on one ImageEmbedding at once get the serial results
+    (ctypes releases the GIL for the C calls, so they run concurrently in C++)."""
+    path = cpp_bundle("sam", "x86-fp32")
+    sam = capi.Sam(capi.Bundle(cpp_lib, path))
+    rgb = _photos(path)[0]
+    h, w = rgb.shape[:2]
+    emb = sam.embed(rgb)
+    prompts = [dict(points=[[w * (i + 1) / 9, h * (8 - i) / 9]], labels=[1]) for i in range(8)]
+    serial = [sam.predict(emb, **p) for p in prompts]
+    results: list = [None] * 8
+    errors: list = []
+
+    def work(i):
+        try:
+            for _ in range(3):
+                results[i] = sam.predict(emb, **prompts[i])
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for (m0, s0, l0), (m1, s1, l1) in zip(serial, results):
+        assert np.array_equal(m0, m1) and np.array_equal(s0, s1) and np.array_equal(l0, l1)
+
+
+def test_capi_errors_are_typed(cpp_lib, cpp_bundle, tmp_path):
+    with pytest.raises(capi.CppError, match="does not exist") as e:
+        capi.Bundle(cpp_lib, tmp_path / "missing")
+    assert e.value.status == 1
+    path = cpp_bundle("sam", "x86-fp32")
+    sam = capi.Sam(capi.Bundle(cpp_lib, path))
+    emb = sam.embed(np.zeros((40, 60, 3), np.uint8))
+    with pytest.raises(capi.CppError, match="outside the 60x40 image") as e:
+        sam.predict(emb, points=[[100, 5]], labels=[1])
+    assert e.value.status == 2
+    with pytest.raises(capi.CppError, match="at least one prompt"):
+        sam.predict(emb)
+
+
+def test_tampered_bundle_is_refused(cpp_lib, cpp_bundle, tmp_path):
+    import shutil
+
+    src = cpp_bundle("dinov2", "x86-fp32")
+    dst = tmp_path / "b"
+    shutil.copytree(src, dst)
+    with open(dst / "encoder.bin", "r+b") as f:
+        f.seek(100)
+        byte = f.read(1)
+        f.seek(100)
+        f.write(bytes([byte[0] ^ 1]))
+    with pytest.raises(capi.CppError, match="sha256"):
+        capi.Bundle(cpp_lib, dst)
+    capi.Bundle(cpp_lib, dst, verify=False)  # opening without verification is the caller's choice
+
+
+def test_engine_not_built_names_cmake_option(cpp_build, cpp_bundle):
+    proc = _cli(cpp_build, "check", cpp_bundle("dinov2", "x86-fp32"), "--engine", "tensorrt")
+    assert proc.returncode == 2
+    assert "EDGEVFM_WITH_TENSORRT" in proc.stderr
+
+
+def test_example_segments_from_a_click(cpp_build, cpp_bundle, tmp_path):
+    from PIL import Image
+
+    path = cpp_bundle("sam", "x86-fp32")
+    rgb = _photos(path)[0]
+    Image.fromarray(rgb).save(tmp_path / "photo.png")
+    h, w = rgb.shape[:2]
+    out = tmp_path / "mask.pgm"
+    proc = subprocess.run([str(cpp_build / "segment_click"), str(path), str(tmp_path / "photo.png"), str(w // 2),
+                           str(h // 2), str(out)], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    mask = np.asarray(Image.open(out)) > 0
+    py = rt.SamPredictor(rt.open(path))
+    m_py, s_py, _ = py.predict(py.embed(rgb), points=[[w // 2, h // 2]], labels=[1])
+    assert mask_iou(mask, m_py[int(np.argmax(s_py))]) >= 0.999
+
+
+def test_units_under_asan_ubsan(cpp_build):
+    """The unit tests built with AddressSanitizer + UndefinedBehaviorSanitizer (no engine: the
+    engines' own libraries are not instrumented), in their own cached build folder."""
+    build = cpp_build.parent / (cpp_build.name + "-asan")
+    cfg = ["cmake", "-S", str(REPO / "cpp"), "-B", str(build), "-DEDGEVFM_SANITIZE=ON", "-DEDGEVFM_WITH_OPENVINO=OFF", "-DEDGEVFM_BUILD_TOOLS=OFF",
+           "-DCMAKE_BUILD_TYPE=RelWithDebInfo"]
+    for cmd in (cfg, ["cmake", "--build", str(build), "-j", "2"],
+                ["ctest", "--test-dir", str(build), "--output-on-failure"]):
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
+        assert proc.returncode == 0, f"{' '.join(cmd)}:\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}"
