@@ -35,7 +35,10 @@ TRT_INT8 = {"activation_type": "int8", "weight_type": "int8", "symmetric_activat
 # The SAM runtime appends a padding point (or two box corners) to the user's points: the profile
 # covers 16 user points plus those two, and the engine refuses more with a typed error.
 SAM_USER_POINTS = RANGES["num_points"][1]
-DYNAMIC_DIMS: dict[str, tuple[int, int]] = {"num_points": (1, SAM_USER_POINTS + 2), "batch": (1, 32)}
+# SAM's prompt batch ("prompts", dim 0 of the decoder's prompt inputs) gets a profile too: up to 64
+# prompt sets per call (the runtime chunks larger batches at the profile's max).
+DYNAMIC_DIMS: dict[str, tuple[int, int]] = {"num_points": (1, SAM_USER_POINTS + 2), "batch": (1, 32),
+                                            "prompts": (1, 64)}
 FP32_OPS = ("LayerNormalization", "ReduceMean", "Pow", "Sqrt", "Softmax", "Erf")
 VERIFICATION = ("Q/DQ graph + its ONNX Runtime parity verified here; "
                 "the TensorRT engine path is not yet verified on hardware")
