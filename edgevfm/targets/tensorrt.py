@@ -34,8 +34,11 @@ TRT_INT8 = {"activation_type": "int8", "weight_type": "int8", "symmetric_activat
 # example's size): SAM's prompt points, and the CLIP towers' batch (text embeddings are made in batches).
 # The SAM runtime appends a padding point (or two box corners) to the user's points: the profile
 # covers the decoder's declared points plus those two, and the engine refuses more with a typed error.
+# SAM's prompt batch ("prompts", dim 0 of the decoder's prompt inputs): up to 64 prompt sets per call
+# (the runtime chunks larger batches at the profile's max).
 SAM_USER_POINTS = 16  # the SAM decoder component's dim_ranges["num_points"] maximum (mobilesam/family.py)
-DYNAMIC_DIMS: dict[str, tuple[int, int]] = {"num_points": (1, SAM_USER_POINTS + 2), "batch": (1, 32)}
+DYNAMIC_DIMS: dict[str, tuple[int, int]] = {"num_points": (1, SAM_USER_POINTS + 2), "batch": (1, 32),
+                                             "prompts": (1, 64)}
 FP32_OPS = ("LayerNormalization", "ReduceMean", "Pow", "Sqrt", "Softmax", "Erf")
 VERIFICATION = ("Q/DQ graph + its ONNX Runtime parity verified here; "
                 "the TensorRT engine path is not yet verified on hardware")

@@ -8,6 +8,8 @@ manifest's IO names; SAM's decoder is converted as its static twin (low-res mask
 1..16 points), upscaled on the host by the runtime."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import collections
 import tempfile
 from pathlib import Path
@@ -82,9 +84,11 @@ def _resized(comp: Component, dim: str, n: int) -> dict:
     return out
 
 
-def convert_float(comp: Component, path: Path, *, point_counts: list[int]) -> dict:
+def convert_float(comp: Component, path: Path, *, point_counts: list[int],
+                  batch_signatures: dict[str, dict] | None = None) -> dict:
     """Float .tflite; a component with dynamic axes gets one signature per size (``points_N``):
-    litert-torch 0.10 cannot lower SAM's dynamic ``num_points`` (jax sees dim -2^63); weights are shared."""
+    litert-torch 0.10 cannot lower SAM's dynamic ``num_points`` (jax sees dim -2^63); weights are shared.
+    ``batch_signatures``: extra fixed-size signatures (name -> example inputs), e.g. SAM's prompt batches."""
     import litert_torch
 
     dims = sorted({d for axes in comp.dynamic_axes.values() for d in axes.values()})
@@ -93,6 +97,7 @@ def convert_float(comp: Component, path: Path, *, point_counts: list[int]) -> di
     module = named_io(comp.module, comp.input_names, comp.output_names)
     sizes = {f"points_{n}": _resized(comp, dims[0], n) for n in point_counts} if dims else {
         "serving_default": dict(zip(comp.input_names, comp.example_args))}
+    sizes.update(batch_signatures or {})
     try:
         conv = litert_torch
         for key, kwargs in sizes.items():
@@ -103,6 +108,21 @@ def convert_float(comp: Component, path: Path, *, point_counts: list[int]) -> di
         raise Unsupported(f"unsupported: litert-torch cannot convert {comp.name}: {first[:300]}") from exc
     model.export(str(path))
     return {"signatures": list(sizes), **({"dynamic_dim": dims[0]} if dims else {})}
+
+
+def prompt_batch_signatures(twin: Component, litert: dict) -> dict[str, dict]:
+    """``prompts_B_points_N`` signatures (recipe ``litert.prompt_batches``, at ``litert.batch_point_counts``,
+    default [2]: one box, or one click plus the padding point): B prompt sets per call for SAM's
+    decoder; the runtime pads a smaller chunk up to B. Nothing for components without a ``prompts`` dim."""
+    batches = [int(b) for b in litert.get("prompt_batches", []) if int(b) > 1]
+    if not batches or "prompts" not in {d for a in twin.dynamic_axes.values() for d in a.values()}:
+        return {}
+    out = {}
+    for n in litert.get("batch_point_counts", [2]):
+        points = replace(twin, example_args=tuple(_resized(twin, "num_points", int(n)).values()))
+        for b in batches:
+            out[f"prompts_{b}_points_{n}"] = _resized(points, "prompts", b)
+    return out
 
 
 @register_target
@@ -130,7 +150,9 @@ class LiteRtTarget(Target):
         info = None
         with tempfile.TemporaryDirectory(prefix="edgevfm-tflite-") as tmp:
             fp32 = out_dir / name if precision == "fp32" else Path(tmp) / name
-            sigs = convert_float(comp, fp32, point_counts=list(recipe.get("litert", {}).get("point_counts", [2, 3, 4])))
+            litert = recipe.get("litert", {})
+            sigs = convert_float(comp, fp32, point_counts=list(litert.get("point_counts", [2, 3, 4])),
+                                 batch_signatures=prompt_batch_signatures(twin, litert))
             graph = {**sigs, **check_graph(fp32, comp.name)}
             if precision != "fp32":
                 q = component_quantize(recipe, comp.name)

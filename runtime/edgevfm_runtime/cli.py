@@ -20,6 +20,11 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--box", metavar="X0,Y0,X1,Y1", help="SAM box prompt in image pixels")
     p.add_argument("--text", action="append", metavar="T", help="CLIP label text; repeatable")
     p.add_argument("--single", action="store_true", help="SAM: one mask instead of three")
+    p.add_argument("--everything", action="store_true",
+                   help="SAM: segment everything (point grid); -o gets a coloured label PNG, records go to a .json beside it")
+    p.add_argument("--points-per-side", type=int, default=32, help="SAM --everything: grid points per side (default 32)")
+    p.add_argument("--rle", choices=("uncompressed", "coco"), default="uncompressed",
+                   help="SAM --everything: segmentation encoding in the JSON (COCO's compressed RLE with 'coco')")
     p.add_argument("-o", "--output", help="output file (SAM: mask PNG; an _overlay.png is written beside it)")
     p.add_argument("--threads", type=int, default=None, help="engine threads (default: engine's choice)")
     add_trust_argument(p)

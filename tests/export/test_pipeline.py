@@ -33,9 +33,10 @@ def test_onnx_interfaces(sam_bundle):
     ins = {i.name: (i.type.tensor_type.elem_type, dims(i)) for i in dec.graph.input}
     f32 = onnx.TensorProto.FLOAT
     assert ins == {
-        "image_embeddings": (f32, [1, 256, 64, 64]), "point_coords": (f32, [1, "num_points", 2]),
-        "point_labels": (f32, [1, "num_points"]), "mask_input": (f32, [1, 1, 256, 256]),
-        "has_mask_input": (f32, [1]), "orig_im_size": (f32, [2]),
+        # dim 0 "prompts": the prompt batch (1 = the official labeling-tool contract)
+        "image_embeddings": (f32, [1, 256, 64, 64]), "point_coords": (f32, ["prompts", "num_points", 2]),
+        "point_labels": (f32, ["prompts", "num_points"]), "mask_input": (f32, ["prompts", 1, 256, 256]),
+        "has_mask_input": (f32, ["prompts"]), "orig_im_size": (f32, [2]),
     }
     assert [o.name for o in dec.graph.output] == ["masks", "iou_predictions", "low_res_masks"]
 

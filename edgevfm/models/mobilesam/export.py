@@ -23,9 +23,13 @@ DECODER_IO = {
                     "orig_im_size"],
     "output_names": ["masks", "iou_predictions", "low_res_masks"],
     "dynamic_axes": {
-        "point_coords": {1: "num_points"},
-        "point_labels": {1: "num_points"},
-        "masks": {2: "height", 3: "width"},  # data-dependent: computed from orig_im_size
+        "point_coords": {0: "prompts", 1: "num_points"},
+        "point_labels": {0: "prompts", 1: "num_points"},
+        "mask_input": {0: "prompts"},
+        "has_mask_input": {0: "prompts"},
+        "masks": {0: "prompts", 2: "height", 3: "width"},  # height/width data-dependent: from orig_im_size
+        "iou_predictions": {0: "prompts"},
+        "low_res_masks": {0: "prompts"},
     },
 }
 
@@ -45,8 +49,12 @@ class SamOnnxDecoder(nn.Module):
     """Prompt encoding + mask decoding + mask post-processing with the official ONNX I/O.
 
     The caller appends the (0, 0)/-1 padding point when there is no box; box corners are points
-    with labels 2 and 3. Outputs: masks (1,K,H,W) logits, iou_predictions (1,K),
-    low_res_masks (1,K,256,256); K = 4 (all tokens) or 1 with ``return_single_mask``.
+    with labels 2 and 3. Outputs: masks (B,K,H,W) logits, iou_predictions (B,K),
+    low_res_masks (B,K,256,256); K = 4 (all tokens) or 1 with ``return_single_mask``.
+
+    B is the prompt batch (dim 0 of point_coords, point_labels, mask_input, has_mask_input): B prompt
+    sets decoded against one shared (1,256,64,64) embedding, broadcast inside the graph. B = 1 is the
+    official single-prompt contract the labeling tools feed.
     """
 
     def __init__(self, model: MobileSAM, *, return_single_mask: bool = False) -> None:
@@ -85,8 +93,9 @@ class SamOnnxDecoder(nn.Module):
         """Prompt encoding + mask decoding (+ single-mask choice): low-res masks and iou, no upscaling."""
         pe = self.prompt_encoder
         sparse = pe.embed_points(point_coords, point_labels)
-        # Both branches always run; has_mask_input (0/1) blends them, as in the reference.
-        dense = has_mask_input * pe.embed_mask(mask_input) + (1 - has_mask_input) * pe.no_mask_dense(1)
+        # Both branches always run; has_mask_input (0/1 per prompt) blends them, as in the reference.
+        has = has_mask_input.reshape(-1, 1, 1, 1)
+        dense = has * pe.embed_mask(mask_input) + (1 - has) * pe.no_mask_dense(1)
         masks, iou = self.mask_decoder.predict_masks(image_embeddings, pe.get_dense_pe(), sparse, dense)
         if self.return_single_mask:
             masks, iou = self._select_single(masks, iou, point_coords.shape[1])

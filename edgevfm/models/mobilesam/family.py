@@ -27,19 +27,19 @@ ENCODER_INPUTS = [TensorSpec("images", "float32", (1, 3, IMG_SIZE, IMG_SIZE), "N
 ENCODER_OUTPUTS = [TensorSpec("image_embeddings", "float32", (1, 256, 64, 64), "NCHW")]
 DECODER_INPUTS = [
     TensorSpec("image_embeddings", "float32", (1, 256, 64, 64), "NCHW"),
-    TensorSpec("point_coords", "float32", (1, "num_points", 2)),
-    TensorSpec("point_labels", "float32", (1, "num_points")),
-    TensorSpec("mask_input", "float32", (1, 1, 256, 256), "NCHW"),
-    TensorSpec("has_mask_input", "float32", (1,)),
+    TensorSpec("point_coords", "float32", ("prompts", "num_points", 2)),
+    TensorSpec("point_labels", "float32", ("prompts", "num_points")),
+    TensorSpec("mask_input", "float32", ("prompts", 1, 256, 256), "NCHW"),
+    TensorSpec("has_mask_input", "float32", ("prompts",)),
     TensorSpec("orig_im_size", "float32", (2,)),
 ]
 
 
 def decoder_outputs(k: int) -> list[TensorSpec]:
     return [
-        TensorSpec("masks", "float32", (1, k, "height", "width"), "NCHW"),
-        TensorSpec("iou_predictions", "float32", (1, k)),
-        TensorSpec("low_res_masks", "float32", (1, k, 256, 256), "NCHW"),
+        TensorSpec("masks", "float32", ("prompts", k, "height", "width"), "NCHW"),
+        TensorSpec("iou_predictions", "float32", ("prompts", k)),
+        TensorSpec("low_res_masks", "float32", ("prompts", k, 256, 256), "NCHW"),
     ]
 
 
@@ -84,7 +84,7 @@ class MobileSAMFamily(ModelFamily):
         return model.eval()
 
     def components(self, model, variant: str, recipe: dict) -> list[Component]:
-        from .export import SamEncoderExport, SamOnnxDecoder, example_decoder_inputs
+        from .export import DECODER_IO, SamEncoderExport, SamOnnxDecoder, example_decoder_inputs
         from .lowres_decoder import lowres_component
 
         single = bool(recipe.get("decoder", {}).get("return_single_mask", False))
@@ -94,8 +94,7 @@ class MobileSAMFamily(ModelFamily):
             Component(
                 "decoder", SamOnnxDecoder(model, return_single_mask=single).eval(), example_decoder_inputs(),
                 DECODER_INPUTS, decoder_outputs(1 if single else 4),
-                dynamic_axes={"point_coords": {1: "num_points"}, "point_labels": {1: "num_points"},
-                              "masks": {2: "height", 3: "width"}},
+                dynamic_axes=DECODER_IO["dynamic_axes"],
                 dim_ranges={"num_points": (1, MAX_POINTS)},
                 static_twin=lowres_component, twin_host_outputs={"masks": "sam_upscale_masks"},
             ),

@@ -31,8 +31,9 @@ def lowres_component(comp: Component) -> Component:
     """The static-shape twin of the official decoder component (same names, no ``orig_im_size``/``masks``)."""
     k = comp.outputs[[t.name for t in comp.outputs].index("low_res_masks")].shape[1]
     inputs = [t for t in comp.inputs if t.name != "orig_im_size"]
-    outputs = [TensorSpec("iou_predictions", "float32", (1, k)),
-               TensorSpec("low_res_masks", "float32", (1, k, 256, 256), "NCHW")]
-    axes = {n: a for n, a in comp.dynamic_axes.items() if n in {t.name for t in inputs}}
+    outputs = [TensorSpec("iou_predictions", "float32", ("prompts", k)),
+               TensorSpec("low_res_masks", "float32", ("prompts", k, 256, 256), "NCHW")]
+    names = {t.name for t in inputs} | {t.name for t in outputs}
+    axes = {n: a for n, a in comp.dynamic_axes.items() if n in names}
     return Component(comp.name, SamLowResDecoder(comp.module).eval(), comp.example_args[:5], inputs, outputs,
                      dynamic_axes=axes)

@@ -46,6 +46,10 @@ def parse_box(text: str) -> list[float]:
 
 
 def run_sam(bundle, args, *, emit=print) -> dict:
+    if getattr(args, "everything", False):
+        from .sam_everything_app import run_everything
+
+        return run_everything(bundle, args, emit=emit)
     rgb = load_rgb(args.image)
     h, w = rgb.shape[:2]
     pts = [parse_point(p) for p in args.point or []]

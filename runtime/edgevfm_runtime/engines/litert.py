@@ -66,6 +66,10 @@ class LiteRtSession(Session):
         raise InputError(f"no signature of this LiteRT model takes these input shapes "
                          f"{ {n: np.shape(feed[n]) for n in self.input_names} }; it has {shapes}")
 
+    def signature_shapes(self) -> list[dict[str, tuple[int, ...]]]:
+        """The input shapes of each signature (a caller with batches picks or pads to one of them)."""
+        return [{n: tuple(int(x) for x in d[n]["shape"]) for n in self.input_names} for d in self._in.values()]
+
     def _batch1(self, feed: Mapping[str, np.ndarray]) -> int:
         """B when every input's leading dim is 1 in the model and B > 1 in the feed, else 0."""
         details = next(iter(self._in.values()))

@@ -9,6 +9,8 @@ import numpy as np
 from ..bundle import Bundle
 from ..errors import BundleError, InputError
 from ..image import ImageLike, load_rgb
+from .batch_plan import BatchPlan, plan_for, run_batched
+from .batch_prompts import batched_feed, is_batched
 from .embedding import ImageEmbedding
 from .prompts import check_flag, decoder_feed
 from .transforms import encoder_input
@@ -87,7 +89,11 @@ class SamPredictor:
         """``predict(embedding, points=…, labels=…, box=…, mask_input=…, multimask=True, return_logits=False)``,
         or without the embedding for the image this thread passed to ``set_image``.
 
-        Returns (masks CxHxW bool, scores C, low_res_logits Cx256x256); C = 3 or 1."""
+        Returns (masks CxHxW bool, scores C, low_res_logits Cx256x256); C = 3 or 1.
+
+        Batched (the official ``predict_torch`` semantics): ``box`` (K, 4) and/or ``points`` (K, N, 2) with
+        ``labels`` (K, N), ``mask_input`` (K, 1, 256, 256) or None, return masks (K, C, H, W), scores
+        (K, C) and low-res logits (K, C, 256, 256), decoded in as few decoder calls as the engine allows."""
         if args and isinstance(args[0], ImageEmbedding):
             embedding, args = args[0], args[1:]
         else:
@@ -105,12 +111,22 @@ class SamPredictor:
                 multimask: bool = True, return_logits: bool = False):
         multimask = check_flag(multimask, "multimask")
         return_logits = check_flag(return_logits, "return_logits")
-        feed = decoder_feed(points=points, labels=labels, box=box, mask_input=mask_input,
-                            image_size=emb.original_size)
+        batched = is_batched(points, box)
+        make = batched_feed if batched else decoder_feed
+        feed = make(points=points, labels=labels, box=box, mask_input=mask_input, image_size=emb.original_size)
         feed["image_embeddings"] = emb.features
-        out = self.decoder.run(feed)
+        if batched:
+            out = run_batched(self.decoder, feed, self.batch_plan(feed["point_coords"].shape[1]))
+        else:
+            out = self.decoder.run(feed)
         # The decoder returns all four mask tokens: token 0 is the single-mask output, 1..3 the multimask ones.
         sel = slice(1, 4) if multimask else slice(0, 1)
-        logits = out["masks"][0, sel]
+        logits = out["masks"][:, sel]
         masks = logits if return_logits else logits > MASK_THRESHOLD
-        return masks, out["iou_predictions"][0, sel], out["low_res_masks"][0, sel]
+        iou, low = out["iou_predictions"][:, sel], out["low_res_masks"][:, sel]
+        return (masks, iou, low) if batched else (masks[0], iou[0], low[0])
+
+    def batch_plan(self, num_points: int) -> BatchPlan:
+        """How this bundle's decoder takes prompt sets of ``num_points`` points (padding included)."""
+        return plan_for(self.bundle.components["decoder"], self.bundle.engine_options("decoder"), self.decoder,
+                        num_points)

@@ -55,5 +55,5 @@ def test_decoder_onnx_io(decoder_exports, single):
     assert list(inputs) == ["image_embeddings", "point_coords", "point_labels", "mask_input",
                             "has_mask_input", "orig_im_size"]
     assert all(t.elem_type == onnx.TensorProto.FLOAT for t in inputs.values())
-    assert inputs["point_coords"].shape.dim[1].dim_param == "num_points"
+    assert [d.dim_param for d in inputs["point_coords"].shape.dim[:2]] == ["prompts", "num_points"]
     assert [o.name for o in model.graph.output] == ["masks", "iou_predictions", "low_res_masks"]
