@@ -211,3 +211,31 @@ def test_units_under_asan_ubsan(cpp_build):
                 ["ctest", "--test-dir", str(build), "--output-on-failure"]):
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
         assert proc.returncode == 0, f"{' '.join(cmd)}:\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}"
+
+
+def test_schema2_manifest_steps_are_executed(cpp_build, cpp_bundle, tmp_path):
+    """A schema-2 manifest (MANIFEST_V2.md: executable preprocess steps) of the same model: the C++
+    runtime runs its steps and still PASSES; with the crop changed to a resize it no longer matches
+    the reference bit for bit (the steps, not the family name, drive the pre-processing)."""
+    import shutil
+
+    src = cpp_bundle("dinov2", "x86-fp32")
+    m = json.loads((src / "manifest.json").read_text())
+    pre = m["preprocess"]
+    norm = {"op": "normalize", "divide": 255.0, "mean": pre["mean"], "std": pre["std"]}
+    steps = [{"op": "resize_shorter", "size": 256, "interpolation": "bicubic", "resampler": "pillow"},
+             {"op": "center_crop", "size": [224, 224]}, norm]
+    m2 = {**m, "schema_version": 2,
+          "preprocess": {"kind": "dinov2", "color": "RGB", "input": "pixel_values", "steps": steps},
+          "parity": {**{k: v for k, v in m["parity"].items() if k != "passed"}, "status": "passed"}}
+    results = {}
+    for name, variant in (("exact", steps), ("resized", [{**steps[0], "op": "resize", "size": [224, 224]}, norm])):
+        dst = tmp_path / name
+        shutil.copytree(src, dst)
+        (dst / "manifest.json").write_text(json.dumps({**m2, "preprocess": {**m2["preprocess"], "steps": variant}}))
+        proc = _cli(cpp_build, "check", dst, "--json")
+        assert proc.returncode in (0, 1), proc.stderr
+        results[name] = json.loads(proc.stdout.rsplit("PASSED" if proc.returncode == 0 else "FAILED", 1)[0])
+    assert results["exact"]["passed"]
+    exact = results["exact"]["components"]["encoder"]["cls_token"]["max_abs"]
+    assert results["resized"]["components"]["encoder"]["cls_token"]["max_abs"] > 100 * max(exact, 1e-6)
