@@ -12,9 +12,9 @@ A ``.pte`` carries no tensor names: the positional IO order is recorded in the c
 ``engine_options`` (``input_names`` / ``output_names``), beside ``portable_ops`` — every op left outside
 the delegate (it runs on the portable CPU kernels, slow on a phone); the export warns when it is not empty.
 
-Core ML delegate: ``executorch-coreml`` is not offered. The partitioner imports on Linux, but lowering
-compiles the Core ML program through coremltools' ``compile_model`` / ``executorchcoreml`` AOT
-bindings, which need macOS (see the README); the ``ios-*`` presets cover Core ML."""
+``executorch-coreml``: the Core ML partitioner lowers on Linux (coremltools builds the ML program
+inside the ``.pte``), but ExecuTorch's Linux runtime has no Core ML backend, so parity is recorded
+as "not verified on this host", exactly like ``ios-*``."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -44,6 +44,7 @@ class ExecuTorchTarget(Target):
     pip = "pip install 'edgevfm[executorch]'  (executorch)"
     precisions = ("fp32", "int8")
     methods = {"int8": ("xnnpack-pt2e",)}
+    delegate = "xnnpack"
 
     def engine_version(self) -> str:
         import importlib.metadata as md
@@ -62,8 +63,8 @@ class ExecuTorchTarget(Target):
         name = f"{comp.name}.pte"
         info = None
         try:
-            if precision == "fp32":
-                pte, report = lower(export_program(comp.module, comp))
+            if precision != "int8":  # fp32 (XNNPACK), fp16 (Core ML compute precision, set by the delegate)
+                pte, report = lower(export_program(comp.module.eval(), comp), self.delegate)
             else:
                 from .executorch_quant import static_int8
 
@@ -86,8 +87,31 @@ class ExecuTorchTarget(Target):
                          outputs=comp.outputs, host_outputs=host, notes={"lowering": report})
 
 
+VERIFICATION_LINUX = ("ExecuTorch's Linux runtime has no Core ML backend (Core ML runs on macOS/iOS): lowered and "
+                      "IO-recorded here, numerics not verified on this host")
+
+
+@register_target
+class ExecuTorchCoreMlTarget(ExecuTorchTarget):
+    name = "executorch_coreml"
+    packages = ("executorch", "coremltools")
+    pip = "pip install 'edgevfm[executorch]'  (executorch, coremltools)"
+    precisions = ("fp16",)
+    methods = {}
+    delegate = "coreml"
+    verification = VERIFICATION_LINUX
+
+    def needs_calibration(self, precision: str, recipe: dict) -> bool:
+        return False
+
+    def parity_engine(self) -> str | None:
+        return None
+
+
 register_preset(Preset("executorch-fp32", "executorch", "fp32",
                        "Android/iOS/embedded Linux: ExecuTorch .pte, XNNPACK delegate, FP32", aliases=("pte-fp32",)))
 register_preset(Preset("executorch-int8", "executorch", "int8",
                        "Android/iOS/embedded Linux: ExecuTorch .pte, XNNPACK INT8 (PT2E static, per-channel), calibrated",
                        aliases=("pte-int8",)))
+register_preset(Preset("executorch-coreml", "executorch_coreml", "fp16",
+                       "iOS/macOS: ExecuTorch .pte, Core ML delegate, FP16 compute (parity needs macOS)"))

@@ -22,9 +22,11 @@ def dynamic_shapes(comp: Component) -> tuple | None:
 
 
 def export_program(module: torch.nn.Module, comp: Component) -> torch.export.ExportedProgram:
+    """``module`` (in eval mode already: PT2E's converted graphs refuse ``.eval()``) exported with ``comp``'s
+    example inputs and dynamic dims."""
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # export's deprecation notes about pytree / strict mode
-        return torch.export.export(module.eval(), tuple(comp.example_args), dynamic_shapes=dynamic_shapes(comp),
+        return torch.export.export(module, tuple(comp.example_args), dynamic_shapes=dynamic_shapes(comp),
                                    strict=False)
 
 
@@ -36,7 +38,13 @@ def partitioners(delegate: str) -> list:
     if delegate == "coreml":
         from executorch.backends.apple.coreml.partition import CoreMLPartitioner
 
-        return [CoreMLPartitioner()]
+        import coremltools as ct
+        from executorch.backends.apple.coreml.compiler import CoreMLBackend
+
+        # the same floor as the ios-* presets: iOS 16 ML programs, FP16 compute (Core ML's default)
+        specs = CoreMLBackend.generate_compile_specs(minimum_deployment_target=ct.target.iOS16,
+                                                     compute_precision=ct.precision.FLOAT16)
+        return [CoreMLPartitioner(compile_specs=specs)]
     raise ValueError(f"unknown ExecuTorch delegate {delegate!r} (known: xnnpack, coreml)")
 
 

@@ -45,15 +45,18 @@ def quantizer(q: dict, excluded: list[str]):
         if op not in OP_TYPES:
             raise ValueError(f"quantize.op_types {op!r} is not one of {', '.join(OP_TYPES)} on executorch")
         qz.set_operator_type(getattr(torch.ops.aten, OP_TYPES[op]).default, cfg)
-    for name in excluded:
-        qz.set_module_name(name, None)
+    if excluded:  # set_module_name(name, None) is refused beside operator-type configs: filter instead
+        from torchao.quantization.pt2e.quantizer.utils import get_module_name_filter
+
+        inside = [get_module_name_filter(name) for name in excluded]
+        qz.set_filter_function(lambda node: not any(f(node) for f in inside))
     return qz
 
 
 def quantized_program(comp: Component, feeds: list[dict], q: dict, excluded: list[str]) -> torch.export.ExportedProgram:
     from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
 
-    graph = export_program(comp.module, comp).module()
+    graph = export_program(comp.module.eval(), comp).module()
     prepared = prepare_pt2e(graph, quantizer(q, excluded))
     with torch.no_grad():
         for feed in feeds:
