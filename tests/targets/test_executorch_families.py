@@ -25,7 +25,8 @@ HERE = Path(__file__).resolve().parent
 
 def _export(tmp_path, model, preset, *, weights="random:0", variant=None, extra=()):
     v, overrides = SMALL[model]
-    res = pipeline.export(model, target=preset, variant=variant or v, weights=weights, output=tmp_path / preset,
+    variant = variant or (v if weights == "random:0" else None)  # golden checkpoints: the recipe's variant
+    res = pipeline.export(model, target=preset, variant=variant, weights=weights, output=tmp_path / preset,
                           overrides=[*overrides, *extra] if weights == "random:0" else list(extra), emit=lambda s: None)
     return res
 
