@@ -32,7 +32,8 @@ class ExecuTorchSession(Session):
     def __init__(self, path: Path, *, input_names: Sequence[str] | None = None,
                  output_names: Sequence[str] | None = None, portable_ops: Sequence[str] = (),
                  threads: int | None = None):
-        import executorch
+        import importlib.metadata as md
+
         from executorch.runtime import Runtime, Verification
 
         if not input_names or not output_names:
@@ -51,9 +52,8 @@ class ExecuTorchSession(Session):
         sizes = [tuple(meta.input_tensor_meta(i).sizes()) for i in range(meta.num_inputs())]
         self._leading = {n: (s[0] if s else None) for n, s in zip(self.input_names, sizes)}
         self._lock = threading.Lock()  # one execute at a time on a loaded Method
-        version = getattr(executorch, "__version__", "")
         portable = f", {len(portable_ops)} portable op type(s)" if portable_ops else ""
-        self.engine = f"executorch {version} (XNNPACK{portable})".replace("  ", " ")
+        self.engine = f"executorch {md.version('executorch')} (XNNPACK{portable})"
 
     def run(self, feed: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         import torch
