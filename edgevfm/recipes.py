@@ -56,7 +56,8 @@ QUANTIZE: dict[str, Any] = {
         "texts": int,  # CLIP text tower: captions (templates × subjects, batch 1 each)
         "seed": int,
     },
-    "keep_float": {"op_types": list, "nodes": list},  # nodes: regular expressions on node names
+    # nodes: regular expressions on ONNX node names; modules: on torch module names (executorch PT2E)
+    "keep_float": {"op_types": list, "nodes": list, "modules": list},
     "sensitivity": {
         "enabled": bool,
         "target_sqnr_db": NUMBER,  # fall back blocks to float until the component reaches this

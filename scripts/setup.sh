@@ -33,7 +33,7 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
 fi
 echo "setting up .venv (torch CPU build + edgevfm) …" >&2
 "${PIP[@]}" install -c constraints.txt "torch==2.13.0"
-"${PIP[@]}" install -c constraints.txt -e "runtime[onnx,clip,tflite,openvino,plot,sign]" -e ".[test,edge,openvino]"  # edge: LiteRT + Core ML converters
+"${PIP[@]}" install -c constraints.txt -e "runtime[onnx,clip,tflite,openvino,plot,sign]" -e ".[test,edge,openvino,executorch]"  # edge: LiteRT + Core ML converters
 # the official DINOv2 code for the tests' references; its metadata pins torch 2.0 and xformers, none needed here
 "${PIP[@]}" install --no-deps "dinov2==0.0.1.dev2"
 echo "$want" > "$stamp"

@@ -10,5 +10,6 @@ from . import openvino as _openvino  # noqa: F401,E402
 from . import litert as _litert  # noqa: F401,E402
 from . import tensorrt as _tensorrt  # noqa: F401,E402
 from . import coreml as _coreml  # noqa: F401,E402
+from . import executorch as _executorch  # noqa: F401,E402
 
 __all__ = ["ENGINES", "Engine", "Session", "get_engine", "register_engine"]
