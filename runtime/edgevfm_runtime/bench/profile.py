@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from .. import golden as G
 from ..errors import EdgeVFMError
-from ..replay import PIPELINES, component_feed
+from ..families import family_of
+from ..replay import component_feed
 
 TOP = 12
 
@@ -18,13 +19,13 @@ def top_ops(per_op: dict[str, float], top: int = TOP) -> list[dict]:
 def profile_source(source, *, top: int = TOP, **session_options) -> dict:
     """{component: [{op, ms, share}] | {"error": why}} for every component with golden inputs."""
     cases = G.parse(source.golden)
-    chain = PIPELINES.get(source.manifest["model"]["family"], {})
+    family = family_of(source)
     out: dict = {}
     for comp in source.components:
         if comp not in cases:
             continue
         case, io = next(iter(cases[comp].items()))
-        upstream_comp = next((s for (c, _i), (s, _o) in chain.items() if c == comp), None)
+        upstream_comp = family.upstream_of(comp)
         upstream = cases[upstream_comp][case.split(".")[0]]["out"] if upstream_comp else None
         try:
             sess = source.session(comp, **session_options)
