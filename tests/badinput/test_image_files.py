@@ -215,3 +215,18 @@ def test_fifo_swapped_in_after_the_check_is_refused(tmp_path, monkeypatch):
     with no_hang(20), pytest.raises(InputError, match=r"p\.png is a FIFO"):
         load_rgb(path)
     assert swapped
+
+
+def test_unreadable_image_file_is_an_input_error(tmp_path, monkeypatch):
+    """Permission denied (simulated: the suite may run as root, who reads any file) is one clear error."""
+    path = save(tmp_path / "locked.png", photo())
+    real_open = os.open
+
+    def denied(p, *a, **k):
+        if Path(p) == path:
+            raise PermissionError(13, "Permission denied", str(p))
+        return real_open(p, *a, **k)
+
+    monkeypatch.setattr(os, "open", denied)
+    with pytest.raises(InputError, match=r"image file .*locked\.png cannot be read \(Permission denied\)"):
+        load_rgb(path)
