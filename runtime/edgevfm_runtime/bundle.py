@@ -14,6 +14,7 @@ import numpy as np
 from . import bundle_files as F
 from .bundle_zip import ZipLimits, discard, open_zip
 from .engines import Session, get_engine
+from .engines.verified import VerifiedModel
 from .errors import BundleError
 from .host_outputs import with_host_outputs
 from .manifest import GOLDEN_NAME, MANIFEST_NAME, load_manifest
@@ -26,10 +27,11 @@ class Bundle:
     ``manifest`` is the typed :class:`~.manifest_types.Manifest`; ``raw`` its JSON form. The dict
     properties (``components``, ``preprocess``, ``postprocess``) are views of ``raw``."""
 
-    def __init__(self, root: Path, manifest: Manifest | dict, *, signed_by: str | None = None):
+    def __init__(self, root: Path, manifest: Manifest | dict, *, signed_by: str | None = None, verify: bool = True):
         self.root = root
         self.manifest = manifest if isinstance(manifest, Manifest) else load_manifest(manifest)
         self.signed_by = signed_by  # id of the trusted key whose signature was checked, else None
+        self.verify = verify  # sessions check their files' bytes again as they load them
 
     @property
     def raw(self) -> dict[str, Any]:
@@ -74,6 +76,16 @@ class Bundle:
         F.regular(self.root, self.components[name]["file"], f"components.{name}.file", allow_dir=True)
         return self.root / self.components[name]["file"]
 
+    def verified_model(self, name: str) -> VerifiedModel:
+        """Component ``name``'s files (and extra files) read once, each checked against the manifest's size
+        and sha256 on the bytes read: engines load these bytes, never the path again (no check-to-use gap)."""
+        self.component_path(name)
+        comp = self.manifest.components[name]
+        files: dict[str, bytes] = {}
+        for field, rel, sha, size in _component_files(name, comp):
+            files.update(F.read_verified(self.root, rel, field, sha, size, check=self.verify))
+        return VerifiedModel(self.root / comp.file, comp.file, files)
+
     def engine_options(self, name: str) -> dict:
         """The engine options the manifest records for component ``name`` (shared ones + its own)."""
         comp = self.manifest.components.get(name)
@@ -87,7 +99,7 @@ class Bundle:
             options = {**self.engine_options(name), **options}
         else:
             options = {**get_engine(engine).stand_in.get(get_engine(self.engine_name).name, {}), **options}
-        sess = get_engine(engine or self.engine_name).session(self.component_path(name), **options)
+        sess = get_engine(engine or self.engine_name).session_verified(self.verified_model(name), **options)
         declared = [t["name"] for t in self.components[name]["inputs"]]
         if declared and not set(declared) & set(sess.input_names):  # loose: engines may rename a few inputs
             raise BundleError(f"bundle {self.root}: {self.components[name]['file']} takes inputs {sess.input_names} but "
@@ -122,13 +134,18 @@ def load_npz(path: Path, error: type[Exception], where: str) -> dict[str, np.nda
         raise error(f"{where} is not a valid .npz ({type(exc).__name__}: {exc})") from None
 
 
+def _component_files(name: str, comp):
+    """(field, relative file, sha256, recorded size or None) for a typed component's files."""
+    yield f"components.{name}.file", comp.file, comp.sha256, comp.file_bytes
+    sizes = comp.extra_files_bytes or {}
+    for file, sha in (comp.extra_files or {}).items():  # e.g. OpenVINO's .bin beside the .xml
+        yield f"components.{name}.extra_files[{file!r}]", file, sha, sizes.get(file)
+
+
 def manifest_files(manifest: Manifest):
     """(field, relative file, sha256, recorded size or None) for every file the manifest names."""
     for name, comp in manifest.components.items():
-        yield f"components.{name}.file", comp.file, comp.sha256, comp.file_bytes
-        sizes = comp.extra_files_bytes or {}
-        for file, sha in (comp.extra_files or {}).items():  # e.g. OpenVINO's .bin beside the .xml
-            yield f"components.{name}.extra_files[{file!r}]", file, sha, sizes.get(file)
+        yield from _component_files(name, comp)
     if manifest.golden:
         yield "golden.file", manifest.golden.file, manifest.golden.sha256, manifest.golden.bytes
 
@@ -184,4 +201,4 @@ def _open_folder(root: Path, *, verify: bool, trusted_keys) -> Bundle:
     manifest = load_manifest(F.parse_json(data, root / MANIFEST_NAME))
     if verify:
         _verify_files(root, manifest)
-    return Bundle(root, manifest, signed_by=signed_by)
+    return Bundle(root, manifest, signed_by=signed_by, verify=verify)

@@ -122,21 +122,57 @@ def sha256_checked(root: Path, rel, field: str) -> tuple[str, int]:
     return h.hexdigest(), size
 
 
-def verify_file(root: Path, rel, field: str, sha256, size) -> None:
-    """Check one manifest entry: inside the bundle, regular, the recorded size, then the recorded sha256."""
-    _, actual_size = regular(root, rel, field, allow_dir=True)
+def _check_size(root: Path, rel, field: str, actual_size: int, size) -> None:
     if size is not None and actual_size != size:
         raise BundleError(f"bundle {root}: {field} {rel} is {actual_size} bytes but the manifest says {size}; "
                           "the file was truncated, replaced or corrupted — re-export the bundle")
     if size is None and actual_size > MAX_UNSIZED_FILE_BYTES:
         raise BundleError(f"bundle {root}: {field} {rel} is {actual_size} bytes, more than any bundle file "
                           f"({MAX_UNSIZED_FILE_BYTES} bytes) and the manifest records no size; re-export the bundle")
-    actual, _ = sha256_checked(root, rel, field)
+
+
+def _check_sha(root: Path, rel, actual: str, sha256) -> None:
     if actual != sha256:
         raise BundleError(
             f"bundle {root}: {rel} has sha256 {actual[:12]}… but the manifest says {str(sha256)[:12]}…; "
             "the file was modified or corrupted — re-export the bundle"
         )
+
+
+def verify_file(root: Path, rel, field: str, sha256, size) -> None:
+    """Check one manifest entry: inside the bundle, regular, the recorded size, then the recorded sha256."""
+    _, actual_size = regular(root, rel, field, allow_dir=True)
+    _check_size(root, rel, field, actual_size, size)
+    actual, _ = sha256_checked(root, rel, field)
+    _check_sha(root, rel, actual, sha256)
+
+
+def read_verified(root: Path, rel, field: str, sha256, size, *, check: bool = True) -> dict[str, bytes]:
+    """The bytes of one manifest entry, read once and checked (size, then sha256) on exactly those bytes,
+    so what an engine is handed is what was verified, whatever happens to the file afterwards.
+    {relative path: bytes}: one entry for a file, one per file for a folder-model (``rel/inner``).
+    ``check=False`` (a bundle opened with ``verify=False``) still reads once but compares nothing."""
+    real, actual_size = regular(root, rel, field, allow_dir=True)
+    if check:
+        _check_size(root, rel, field, actual_size, size)
+    out: dict[str, bytes] = {}
+    if real.is_dir():
+        h = hashlib.sha256()
+        for name, f, fsize in _dir_files(root, real, field):
+            parts: list[bytes] = []
+            read_regular(f, fsize, field, parts.append)
+            data = out[f"{rel}/{name.as_posix()}"] = b"".join(parts)
+            h.update(name.as_posix().encode() + b"\0")
+            h.update(hashlib.sha256(data).digest())
+        digest = h.hexdigest()
+    else:
+        parts = []
+        read_regular(real, actual_size, field, parts.append)
+        data = out[rel] = b"".join(parts)
+        digest = hashlib.sha256(data).hexdigest()
+    if check:  # a file that grew or shrank after the stat has other bytes, so another sha256
+        _check_sha(root, rel, digest, sha256)
+    return out
 
 
 def read_small(root: Path, rel: str, field: str, limit: int) -> bytes:

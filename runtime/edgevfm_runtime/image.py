@@ -12,6 +12,7 @@ The rules, in one place:
 from __future__ import annotations
 
 import os
+import stat
 import threading
 import warnings
 from pathlib import Path
@@ -71,11 +72,48 @@ def _too_many(source: str, w: int, h: int, limit: int) -> InputError:
     )
 
 
-def _open(path: Path, limit: int | None):
+_NOT_REGULAR = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+                (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _not_regular(path: Path, mode: int) -> InputError | None:
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((name for test, name in _NOT_REGULAR if test(mode)), "not a regular file")
+    return InputError(f"{path} is {kind}, not an image file (images are read from regular files only)")
+
+
+def _open_regular(path: Path):
+    """``path`` opened for binary reading if it is a regular file after resolving symlinks; otherwise a
+    clear error, without blocking: a FIFO is opened non-blocking (a plain open() waits for a writer) and
+    the type is checked on the opened descriptor, so nothing swapped in after a check is read."""
+    try:
+        mode = os.stat(path).st_mode  # a stat never blocks; it names sockets, which cannot be open()ed
+    except FileNotFoundError:
+        raise InputError(f"image file {path} does not exist") from None
+    except OSError as exc:
+        raise InputError(f"image file {path} cannot be read ({exc.strerror or exc})") from None
+    bad = _not_regular(path, mode)
+    if bad:
+        raise bad
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        raise InputError(f"image file {path} does not exist") from None
+    except OSError as exc:
+        raise InputError(f"image file {path} cannot be read ({exc.strerror or exc})") from None
+    bad = _not_regular(path, os.fstat(fd).st_mode)
+    if bad:
+        os.close(fd)
+        raise bad
+    return os.fdopen(fd, "rb")
+
+
+def _open(fh, path: Path, limit: int | None):
     from PIL import Image
 
     try:
-        return Image.open(path)
+        return Image.open(fh)
     except Image.DecompressionBombError as exc:
         pil_hard = 2 * Image.MAX_IMAGE_PIXELS if Image.MAX_IMAGE_PIXELS else None
         if limit is not None and (pil_hard is None or limit <= pil_hard):
@@ -88,7 +126,8 @@ def _open(path: Path, limit: int | None):
     with _PIL_GLOBAL:
         saved, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, limit
         try:
-            return Image.open(path)
+            fh.seek(0)
+            return Image.open(fh)
         finally:
             Image.MAX_IMAGE_PIXELS = saved
 
@@ -108,15 +147,16 @@ def _from_pil(im, *, source: str) -> np.ndarray:
 
 
 def _from_file(path: Path, max_pixels: int | None) -> np.ndarray:
+    limit = pixel_limit(max_pixels)
+    with _open_regular(path) as fh:
+        return _decode(fh, path, limit)
+
+
+def _decode(fh, path: Path, limit: int | None) -> np.ndarray:
     from PIL import UnidentifiedImageError
 
-    if path.is_dir():
-        raise InputError(f"{path} is a folder, not an image file")
-    if not path.exists():
-        raise InputError(f"image file {path} does not exist")
-    limit = pixel_limit(max_pixels)
     try:
-        with _open(path, limit) as im:
+        with _open(fh, path, limit) as im:
             w, h = im.size
             if limit is not None and w * h > limit:
                 raise _too_many(str(path), w, h, limit)

@@ -1,9 +1,14 @@
 """Bad-input corpus: image files and PIL images as people have them (phones' EXIF rotation, huge
 headers, truncated downloads, odd modes)."""
+import os
+import socket
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
 
+from _cases_bundle import no_hang
 from _cases_image import ORIENTATIONS, corrupted, photo, png_claiming, save, truncated, with_orientation
 from edgevfm_runtime.errors import InputError
 from edgevfm_runtime.image import MAX_PIXELS_ENV, load_rgb
@@ -138,3 +143,90 @@ def _no_warning():
             yield
 
     return ctx()
+
+
+def _fifo(d):
+    os.mkfifo(d / "pipe.png")
+    return d / "pipe.png"
+
+
+def _socket(d):
+    s = socket.socket(socket.AF_UNIX)
+    s.bind(str(d / "s.png"))
+    _SOCKETS.append(s)
+    return d / "s.png"
+
+
+def _link(d, target):
+    (d / "link.png").symlink_to(target)
+    return d / "link.png"
+
+
+_SOCKETS: list = []
+SPECIAL_FILES = [  # none of these may block or reach the decoder
+    ("fifo", _fifo, r"pipe\.png is a FIFO \(named pipe\), not an image file"),
+    ("dev-zero", lambda d: Path("/dev/zero"), r"/dev/zero is a character device, not an image file"),
+    ("dev-null", lambda d: Path("/dev/null"), r"/dev/null is a character device"),
+    ("folder-with-image-suffix", lambda d: (d / "dir.png").mkdir() or d / "dir.png", r"dir\.png is a folder"),
+    ("socket", _socket, r"s\.png is a socket, not an image file"),
+    ("symlink-to-fifo", lambda d: _link(d, _fifo(d)), r"link\.png is a FIFO"),
+    ("symlink-to-dev-zero", lambda d: _link(d, "/dev/zero"), r"link\.png is a character device"),
+    ("symlink-to-folder", lambda d: _link(d, d), r"link\.png is a folder"),
+    ("dangling-symlink", lambda d: _link(d, d / "gone.png"), r"image file .*link\.png does not exist"),
+    ("symlink-loop", lambda d: _link(d, d / "link.png"), r"link\.png cannot be read \(Too many levels of symbolic links"),
+]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX special files")
+@pytest.mark.parametrize("make, message", [c[1:] for c in SPECIAL_FILES], ids=[c[0] for c in SPECIAL_FILES])
+def test_special_files_are_refused_without_blocking(tmp_path, make, message):
+    path = make(tmp_path)
+    try:
+        with no_hang(20):
+            with pytest.raises(InputError, match=message):
+                load_rgb(path)
+            with pytest.raises(InputError, match=message):
+                load_rgb(str(path))
+    finally:
+        while _SOCKETS:
+            _SOCKETS.pop().close()
+
+
+def test_symlink_to_a_regular_image_is_read(tmp_path):
+    arr = photo()
+    np.testing.assert_array_equal(load_rgb(_link(tmp_path, save(tmp_path / "real.png", arr))), arr)
+
+
+def test_fifo_swapped_in_after_the_check_is_refused(tmp_path, monkeypatch):
+    """The type is checked again on the opened descriptor: a regular file replaced by a FIFO between the
+    first check and the open neither blocks nor reaches Pillow."""
+    path = save(tmp_path / "p.png", photo())
+    real_stat, swapped = os.stat, []
+
+    def stat_then_swap(p, *a, **k):
+        st = real_stat(p, *a, **k)
+        if Path(p) == path and not swapped:
+            swapped.append(p)
+            path.unlink()
+            os.mkfifo(path)
+        return st
+
+    monkeypatch.setattr(os, "stat", stat_then_swap)
+    with no_hang(20), pytest.raises(InputError, match=r"p\.png is a FIFO"):
+        load_rgb(path)
+    assert swapped
+
+
+def test_unreadable_image_file_is_an_input_error(tmp_path, monkeypatch):
+    """Permission denied (simulated: the suite may run as root, who reads any file) is one clear error."""
+    path = save(tmp_path / "locked.png", photo())
+    real_open = os.open
+
+    def denied(p, *a, **k):
+        if Path(p) == path:
+            raise PermissionError(13, "Permission denied", str(p))
+        return real_open(p, *a, **k)
+
+    monkeypatch.setattr(os, "open", denied)
+    with pytest.raises(InputError, match=r"image file .*locked\.png cannot be read \(Permission denied\)"):
+        load_rgb(path)

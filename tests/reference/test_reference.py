@@ -1,8 +1,12 @@
 """The generated references: the MobileSAM encoder sees the photo, our encoder reproduces the official one on
-them, and (where ../shared/golden exists) the generator reproduces the shared files."""
+them, and the generator reproduces the shared golden files: compared with ../shared/golden where it exists
+(and with the committed fingerprint of it too, which shows the fingerprint is current), else with the
+fingerprint alone (tests/data/golden_fingerprint.json, made by tests/references/golden_fingerprint.py)."""
 from __future__ import annotations
 
+import hashlib
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +17,29 @@ from reference import clip, dinov2, sam
 from reference.cache import generated_dir
 
 SHARED = Path(os.environ.get("EDGEVFM_GOLDEN_DIR", Path(__file__).resolve().parents[3] / "shared" / "golden"))
-needs_shared = pytest.mark.skipif(not (SHARED / "mobilesam.pt").is_file(), reason=f"no shared golden in {SHARED}")
+HAVE_SHARED = (SHARED / "mobilesam.pt").is_file()
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "references"))
+import golden_fingerprint as GF  # noqa: E402
+
+FP = GF.load()
+
+
+def _agree(ours: dict, npz: str, *, values: bool = True) -> None:
+    """``ours`` against the shared file (when present) and against its fingerprint (always)."""
+    if HAVE_SHARED and values:
+        _assert_same(ours, np.load(SHARED / npz), npz)
+    bad = GF.mismatches(ours, FP["npz"][npz], values=values)
+    assert not bad, f"{npz} vs its fingerprint: " + "; ".join(bad[:5])
+
+
+def _shared_weights(name: str, ours: dict) -> dict:
+    """The shared checkpoint (present) or proof by fingerprint that ``ours`` is exactly it (absent)."""
+    assert GF.state_dict_sha256(ours) == FP["checkpoints"][name]["sha256"], f"{name}: generated weights differ"
+    if not HAVE_SHARED:
+        return ours
+    theirs = torch.load(SHARED / name, weights_only=True)
+    assert list(ours) == list(theirs) and all(torch.equal(ours[k], theirs[k]) for k in theirs)
+    return theirs
 
 
 def _rel(a, b) -> float:
@@ -56,42 +82,41 @@ def test_our_encoder_reproduces_official_on_generated_set():
     assert _rel(emb, z["embedding"]) < 1e-4
 
 
-@needs_shared
 def test_sam_generator_reproduces_shared():
-    ours = sam.state_dict(encoder_gain=None)
-    theirs = torch.load(SHARED / "mobilesam.pt", weights_only=True)
-    assert list(ours) == list(theirs) and all(torch.equal(ours[k], theirs[k]) for k in theirs)
-    model = sam.build(theirs)
+    model = sam.build(_shared_weights("mobilesam.pt", sam.state_dict(encoder_gain=None)))
     for name, photo in sam.IMAGES.items():
-        _assert_same(sam.outputs(model, photo()), np.load(SHARED / f"mobilesam_{name}.npz"), name)
+        _agree(sam.outputs(model, photo()), f"mobilesam_{name}.npz")
 
 
-@needs_shared
 @pytest.mark.parametrize("variant", sorted(dinov2.STEMS))
 def test_dinov2_generator_reproduces_shared(variant):
+    """The generator's init differs from the shared run (other torch samplers): names and shapes of the
+    weights, the inputs, and, where the shared weights are at hand, the outputs computed on them."""
     stem = dinov2.STEMS[variant]
     ours = dinov2.state_dict(variant)
-    theirs = torch.load(SHARED / f"{stem}.pth", weights_only=True)
-    assert {k: v.shape for k, v in ours.items()} == {k: v.shape for k, v in theirs.items()}
-    z = np.load(SHARED / f"{stem}.npz")
+    assert {k: list(v.shape) for k, v in ours.items()} == FP["checkpoints"][f"{stem}.pth"]["shapes"]
     mine = dinov2.inputs()
-    assert np.array_equal(mine["image"], z["image"]) and _rel(mine["x224"], z["x224"]) < 1e-6
-    # the weights' init differs from the shared run (other torch samplers): compare outputs on its weights
-    _assert_same(dinov2.outputs(theirs, {k: z[k] for k in mine}), z, stem)
+    assert not GF.mismatches({k: mine[k] for k in ("image", "x224")},
+                             {k: FP["npz"][f"{stem}.npz"][k] for k in ("image", "x224")})
+    if HAVE_SHARED:
+        theirs = torch.load(SHARED / f"{stem}.pth", weights_only=True)
+        assert GF.state_dict_sha256(theirs) == FP["checkpoints"][f"{stem}.pth"]["sha256"]
+        z = np.load(SHARED / f"{stem}.npz")
+        assert np.array_equal(mine["image"], z["image"]) and _rel(mine["x224"], z["x224"]) < 1e-6
+        _agree(dinov2.outputs(theirs, {k: z[k] for k in mine}), f"{stem}.npz")
+    else:  # outputs of our own weights: the same arrays (names, shapes, dtypes) as the shared file
+        _agree(dinov2.outputs(ours, mine), f"{stem}.npz", values=False)
 
 
-@needs_shared
 def test_clip_generator_reproduces_shared():
-    theirs = torch.load(SHARED / "clip.pt", weights_only=True)
-    ours = clip.build().state_dict()
-    assert list(ours) == list(theirs) and all(torch.equal(ours[k], theirs[k]) for k in theirs)
-    _assert_same(clip.outputs(clip.build(theirs), clip.inputs()), np.load(SHARED / "clip.npz"), "clip")
+    model = clip.build(_shared_weights("clip.pt", clip.build().state_dict()))
+    _agree(clip.outputs(model, clip.inputs()), "clip.npz")
 
 
-@needs_shared
 def test_key_dumps_reproduce_shared_design():
-    keys = SHARED.parent / "design" / "keys"
-    assert sam.key_dump() == (keys / "mobilesam_keys.txt").read_text()
-    assert clip.key_dump() == (keys / "clip_vitb32_keys.txt").read_text()
-    for variant, stem in dinov2.STEMS.items():
-        assert dinov2.key_dump(variant) == (keys / f"{stem}_keys.txt").read_text()
+    dumps = {"mobilesam_keys.txt": sam.key_dump(), "clip_vitb32_keys.txt": clip.key_dump(),
+             **{f"{stem}_keys.txt": dinov2.key_dump(variant) for variant, stem in dinov2.STEMS.items()}}
+    for name, text in dumps.items():
+        assert hashlib.sha256(text.encode()).hexdigest() == FP["key_dumps"][name], name
+        if HAVE_SHARED:
+            assert text == (SHARED.parent / "design" / "keys" / name).read_text(), name

@@ -10,6 +10,7 @@ from typing import Callable, Mapping
 import numpy as np
 
 from ..errors import BundleError, EdgeVFMError, EngineUnavailable, ProfilingUnavailable
+from .verified import VerifiedModel
 
 
 class Session:
@@ -57,16 +58,35 @@ class Engine:
     aliases: tuple[str, ...] = field(default=())
     # other engine -> options this engine needs to stand in for it on that engine's model files
     stand_in: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    # Opens a VerifiedModel from its bytes, never touching the file system; returns None for a model it
+    # can only open from a path. Unset: the engine always gets a private copy (see engines/verified.py).
+    open_bytes: Callable[..., Session | None] | None = None
 
     def unavailable_reason(self) -> str | None:
         return self.probe()
 
     def session(self, path: str | Path, **options) -> Session:
+        """Open a model file by path (files the caller made itself; bundles use :meth:`session_verified`)."""
+        return self._guarded(Path(path), options, lambda: self.open(Path(path), **options))
+
+    def session_verified(self, model: VerifiedModel, **options) -> Session:
+        """Open a bundle component from the bytes that were verified, so a file swapped after the check
+        is never what runs: from memory where the engine can, else from a private copy of those bytes."""
+        def load():
+            sess = self.open_bytes(model, **options) if self.open_bytes is not None else None
+            if sess is None:
+                with model.private_copy() as path:
+                    sess = self.open(path, **options)
+            return sess
+
+        return self._guarded(model.path, options, load)
+
+    def _guarded(self, path: Path, options: dict, load: Callable[[], Session]) -> Session:
         reason = self.probe()
         if reason:
             raise EngineUnavailable(f"engine {self.name!r} is unavailable: {reason}; install it with `{self.pip}`")
         try:
-            return self.open(Path(path), **options)
+            return load()
         except EdgeVFMError:
             raise
         except TypeError as exc:  # an engine option this engine does not take

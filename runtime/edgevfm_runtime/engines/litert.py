@@ -37,12 +37,13 @@ def _dequantize(y: np.ndarray, detail: dict) -> np.ndarray:
 
 
 class LiteRtSession(Session):
-    def __init__(self, path: Path, *, threads: int | None = None, signature: str | None = None):
+    def __init__(self, path: Path | bytes, *, threads: int | None = None, signature: str | None = None):
         from ai_edge_litert import __version__ as version
         from ai_edge_litert.interpreter import Interpreter
 
         # XNNPACK is the interpreter's default delegate; threads apply to it.
-        self._it = Interpreter(model_path=str(path), num_threads=int(threads) if threads else None)
+        source = {"model_content": path} if isinstance(path, bytes) else {"model_path": str(path)}
+        self._it = Interpreter(**source, num_threads=int(threads) if threads else None)
         sigs = self._it.get_signature_list()
         keys = [signature] if signature else list(sigs)
         # One signature per fixed input size (e.g. SAM's points_N); run() picks the one that fits the feed.
@@ -102,5 +103,6 @@ register_engine(
         pip="pip install 'edgevfm-runtime[tflite]'",
         probe=_probe,
         open=lambda path, **kw: LiteRtSession(path, **kw),
+        open_bytes=lambda model, **kw: None if model.extra or model.data is None else LiteRtSession(model.data, **kw),
     )
 )

@@ -29,7 +29,7 @@ def _session_options(threads: int | None, optimization: str):
 class OrtSession(Session):
     def __init__(
         self,
-        path: Path,
+        path: Path | bytes,
         *,
         threads: int | None = None,
         providers: Sequence[str] = ("CPUExecutionProvider",),
@@ -47,8 +47,9 @@ class OrtSession(Session):
             raise EngineUnavailable(
                 f"none of the ONNX Runtime providers {list(providers)} is available here (have {available})"
             )
-        self._sess = ort.InferenceSession(str(path), sess_options=opts, providers=wanted)
-        self._path, self._settings, self._providers = path, (threads, optimization), wanted
+        model = path if isinstance(path, bytes) else str(path)  # bytes: the bundle's verified file
+        self._sess = ort.InferenceSession(model, sess_options=opts, providers=wanted)
+        self._path, self._settings, self._providers = model, (threads, optimization), wanted
         ran = self._sess.get_providers()
         # ORT silently drops a provider it cannot initialise; a quiet fallback is an error unless allowed.
         if ran[0] != providers[0] and not allow_fallback:
@@ -96,6 +97,8 @@ register_engine(
         pip="pip install 'edgevfm-runtime[onnx]'",
         probe=_probe,
         open=lambda path, **kw: OrtSession(path, **kw),
+        # From memory unless the model keeps weights in external data files (found by path only).
+        open_bytes=lambda model, **kw: None if model.extra or model.data is None else OrtSession(model.data, **kw),
         # TensorRT's Q/DQ graphs run here as written (DequantizeLinear → float op): the integer maths is
         # then exact, as in TensorRT. Fused, ORT would pick the host's int8 kernels, which on CPUs without
         # VNNI saturate int16 pair sums (measured: CLIP text tower 17 dB fused vs 32 dB unfused, AVX2 host).

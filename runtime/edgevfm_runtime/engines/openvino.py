@@ -23,7 +23,7 @@ def _name(port) -> str:
 
 
 class OvSession(Session):
-    def __init__(self, path: Path, *, threads: int | None = None, device: str = "CPU",
+    def __init__(self, path: Path | tuple[bytes, bytes], *, threads: int | None = None, device: str = "CPU",
                  INFERENCE_PRECISION_HINT: str | None = DEFAULT_PRECISION, **properties):
         import openvino as ov
 
@@ -33,7 +33,9 @@ class OvSession(Session):
         if threads:
             config["INFERENCE_NUM_THREADS"] = int(threads)
         core = ov.Core()
-        self._compile = lambda extra: core.compile_model(core.read_model(str(path)), device, {**config, **extra})
+        # (model bytes, weights bytes): the bundle's verified files, read from memory
+        read = (lambda: core.read_model(*path)) if isinstance(path, tuple) else (lambda: core.read_model(str(path)))
+        self._compile = lambda extra: core.compile_model(read(), device, {**config, **extra})
         self._compiled = self._compile({})
         self.inference_precision = self._compiled.get_property("INFERENCE_PRECISION_HINT").to_string()  # what runs
         self.engine = f"openvino {ov.__version__} ({device}, {self.inference_precision})"
@@ -65,6 +67,15 @@ class OvSession(Session):
         return per
 
 
+def _from_memory(model, **kw) -> OvSession | None:
+    """An IR's .xml with its .bin (the one extra file, named like the .xml), or an extra-free model file."""
+    extra = model.extra
+    weights = extra.pop(Path(model.main).with_suffix(".bin").as_posix(), b"")
+    if model.data is None or extra:
+        return None
+    return OvSession((model.data, weights), **kw)
+
+
 register_engine(
     Engine(
         name="openvino",
@@ -72,5 +83,6 @@ register_engine(
         pip="pip install 'edgevfm-runtime[openvino]'",
         probe=_probe,
         open=lambda path, **kw: OvSession(path, **kw),
+        open_bytes=lambda model, **kw: _from_memory(model, **kw),
     )
 )
