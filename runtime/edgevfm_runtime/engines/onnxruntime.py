@@ -76,7 +76,7 @@ class OrtSession(Session):
             opts = _session_options(*self._settings)
             opts.enable_profiling = True
             opts.profile_file_prefix = str(Path(tmp) / "ort")
-            sess = ort.InferenceSession(str(self._path), sess_options=opts, providers=self._providers)
+            sess = ort.InferenceSession(self._path, sess_options=opts, providers=self._providers)
             sess.run(None, dict(feed))  # the first run pays one-off allocations
             sess.run(None, dict(feed))
             events = json.loads(Path(sess.end_profiling()).read_text())
