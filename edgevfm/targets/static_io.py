@@ -44,3 +44,20 @@ def fix_dims(comp: Component, keep: tuple[str, ...] | None = None) -> Component:
     axes = {n: {i: d for i, d in ax.items() if d in keep} for n, ax in comp.dynamic_axes.items()}
     return replace(comp, inputs=[spec(t) for t in comp.inputs], outputs=[spec(t) for t in comp.outputs],
                    example_args=tuple(args), dynamic_axes={n: a for n, a in axes.items() if a})
+
+
+def export_dims(comp: Component) -> dict[str, dict[int, "torch.export.Dim"]]:
+    """``torch.export`` Dims for the component's dynamic axes, ranged by its ``dim_ranges`` (one Dim per
+    symbolic name, shared by every input that carries it)."""
+    import torch
+
+    dims: dict[str, "torch.export.Dim"] = {}
+    out: dict[str, dict[int, "torch.export.Dim"]] = {}
+    for name, axes in comp.dynamic_axes.items():
+        for axis, d in axes.items():
+            if d not in comp.dim_ranges:
+                raise ValueError(f"component {comp.name!r}: dynamic dim {d!r} of {name!r} has no range in dim_ranges "
+                                 f"({sorted(comp.dim_ranges)}); fix it first (fix_dims)")
+            lo, hi = comp.dim_ranges[d]
+            out.setdefault(name, {})[axis] = dims.setdefault(d, torch.export.Dim(d, min=lo, max=hi))
+    return out
