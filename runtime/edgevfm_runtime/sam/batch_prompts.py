@@ -12,9 +12,18 @@ from .prompts import LOW_RES, _as_float_array
 from .transforms import apply_coords
 
 
+def _shape(x) -> tuple[int, ...]:
+    try:
+        return np.shape(x)
+    except ValueError:  # ragged nested lists: the single-prompt checks name the problem
+        return ()
+
+
 def is_batched(points, box) -> bool:
-    """A batch: a (K, 4) box array or (K, N, 2) points; a single prompt set otherwise."""
-    return (box is not None and np.ndim(box) == 2) or (points is not None and np.ndim(points) == 3)
+    """A batch: a (K, 4) box array or (K, N, 2) points; a single prompt set otherwise (a 2x2 box is
+    its two corners, as single prompts have always accepted)."""
+    box_shape = _shape(box) if box is not None else ()
+    return (len(box_shape) == 2 and box_shape[1] == 4) or (points is not None and len(_shape(points)) == 3)
 
 
 def _check_points(points, labels, image_size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
