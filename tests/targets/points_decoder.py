@@ -31,7 +31,8 @@ def points_decoder() -> Component:
                       TensorSpec("point_coords", "float32", (1, "num_points", 2)),
                       TensorSpec("point_labels", "float32", (1, "num_points"))],
                      [TensorSpec("scores", "float32", (1, 4))],
-                     dynamic_axes={"point_coords": {1: "num_points"}, "point_labels": {1: "num_points"}})
+                     dynamic_axes={"point_coords": {1: "num_points"}, "point_labels": {1: "num_points"}},
+                     dim_ranges={"num_points": (1, 16)})
 
 
 def points_feed(n: int, seed: int = 0) -> dict[str, np.ndarray]:

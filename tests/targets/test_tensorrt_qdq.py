@@ -116,7 +116,8 @@ def test_sam_decoder_is_static_with_a_point_profile(tmp_path):
     assert not {"Resize", "ArgMax", "Range"} & {n.op_type for n in graph.node}
     assert conv.host_outputs == {"masks": "sam_upscale_masks"}
     prof = conv.engine_options["build"]["profiles"]
-    assert prof["point_coords"] == {"min": [1, 1, 2], "opt": [1, 2, 2], "max": [1, 18, 2]}
+    # dim 0 is the prompt batch (1..64 prompt sets per call), dim 1 the points
+    assert prof["point_coords"] == {"min": [1, 1, 2], "opt": [1, 2, 2], "max": [64, 18, 2]}
     assert "--minShapes=point_coords:1x1x2,point_labels:1x1" in conv.notes["trtexec"]
 
 
