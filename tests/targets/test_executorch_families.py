@@ -46,7 +46,7 @@ def test_embed_bundle_passes_its_gate_in_executorch(tmp_path, model, preset):
         if preset.endswith("int8"):
             assert comp["quantization"]["method"] == "xnnpack-pt2e-static"
             assert comp["quantization"]["calibration"]["feeds"] >= 4 and "float_kept" in comp
-    worst = min(o["sqnr_db"] for c in m["parity"]["components"].values() for o in c.values())
+    worst = min(o["sqnr_db"] for c in m["parity"]["metrics"]["components"].values() for o in c.values())
     assert worst >= (60 if preset.endswith("fp32") else 24)
 
 
