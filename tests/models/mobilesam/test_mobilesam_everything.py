@@ -89,7 +89,7 @@ def test_everything_matches_official_filters_off(models, monkeypatch):
     image = photos.chelsea()
     theirs = _official(models, monkeypatch, image, **GRID, **OFF)
     ours = SamMaskGenerator(models[2], **GRID, **OFF).generate(image)
-    assert len(theirs) == 3 * 64  # nothing filtered: 3 masks per grid point
+    assert len(theirs) == 3 * GRID["points_per_side"] ** 2  # nothing filtered: 3 masks per grid point
     _assert_matched(theirs, ours)
     keys = {"segmentation", "area", "bbox", "predicted_iou", "point_coords", "stability_score", "crop_box"}
     assert set(ours[0]) == keys == set(theirs[0])
