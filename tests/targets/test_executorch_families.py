@@ -43,7 +43,7 @@ def test_embed_bundle_passes_its_gate_in_executorch(tmp_path, model, preset):
         opts = comp["engine_options"]
         assert opts["input_names"] == [t["name"] for t in comp["inputs"]]
         assert opts["portable_ops"] == sorted(comp["conversion"]["lowering"]["portable_ops"])
-        if preset.endswith("int8"):
+        if preset.endswith("int8") and name == "encoder":  # CLIP's text tower stays FP32 (recipe)
             assert comp["quantization"]["method"] == "xnnpack-pt2e-static"
             assert comp["quantization"]["calibration"]["feeds"] >= 4 and "float_kept" in comp
     worst = min(o["sqnr_db"] for c in m["parity"]["metrics"]["components"].values() for o in c.values())
