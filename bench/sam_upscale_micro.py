@@ -3,7 +3,7 @@ previous BLAS product chain with the default BLAS threads and with BLAS limited 
 
     PYTHONPATH=runtime python bench/sam_upscale_micro.py
 """
-import numpy as np, time, sys
+import numpy as np, time
 from threadpoolctl import threadpool_limits
 from edgevfm_runtime.sam.upscale import upscale_masks, _upscale_matrices
 x=np.random.randn(1,4,256,256).astype(np.float32)
