@@ -73,7 +73,7 @@ SCHEMA: dict[str, Any] = {
     "description": str,
     "variant": str,
     "target": str,
-    "export": {"opset": int},
+    "export": {"opset": int, "host_outputs": bool},
     "tensorrt": {"workspace_mib": int},  # TensorRT engine build workspace (Jetson: keep it small, nanosam#18)
     "parity": {"images": list, "gate": bool, "thresholds": ANY},
     "quantize": QUANTIZE,

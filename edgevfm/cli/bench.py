@@ -131,7 +131,7 @@ def _run(args, work: Path, emit, on_round) -> dict:
     return run_bench(specs, runs=args.runs, warmup=args.warmup, threads=args.threads, baseline=args.baseline,
                      cool_down_ms=args.cool_down_ms,
                      memory=not args.no_memory, probe_imports=PROBE_IMPORTS, emit=emit, on_round=on_round,
-                     command=command)
+                     command=command, headline=args.headline)
 
 
 def with_overrides(suite: dict, *, runs: int | None, warmup: int | None, only: list[str] | None = None,

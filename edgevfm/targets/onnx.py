@@ -95,9 +95,11 @@ class OnnxTarget(Target):
                 calib: list[dict] | None = None, emit=print) -> Converted:
         name = f"{component.name}.onnx"
         opset = int(recipe.get("export", {}).get("opset", 17))
+        component, host = host_finished(component, recipe)
+        io = {"inputs": component.inputs, "outputs": component.outputs, "host_outputs": host} if host else {}
         if precision == "fp32":
             export_onnx(component, out_dir / name, opset=opset)
-            return Converted(name, precision)
+            return Converted(name, precision, **io)
         q = component_quantize(recipe, component.name)
         method = self.method(q, precision)
         if method in CALIBRATED and not calib:
@@ -105,8 +107,20 @@ class OnnxTarget(Target):
         with tempfile.TemporaryDirectory(prefix="edgevfm-onnx-") as tmp:
             fp32 = Path(tmp) / name
             export_onnx(component, fp32, opset=opset)
-            info = ONNX_METHODS.get(method)(fp32, out_dir / name, feeds=calib, q=q, emit=emit)
-        return Converted(name, precision, quantization=info)
+            feeds = [{k: f[k] for k in component.input_names} for f in calib or []] if host else calib
+            info = ONNX_METHODS.get(method)(fp32, out_dir / name, feeds=feeds, q=q, emit=emit)
+        return Converted(name, precision, quantization=info, **io)
+
+
+def host_finished(component: Component, recipe: dict) -> tuple[Component, dict]:
+    """With ``export.host_outputs: true``: the component's static twin, its data-dependent outputs left
+    to the runtime's host ops (SAM: masks upscaled to the photo on the host, only for the tokens
+    ``predict`` returns, instead of an in-graph resize to 1024² of all four), else the component."""
+    if not recipe.get("export", {}).get("host_outputs") or component.static_twin is None:
+        return component, {}
+    from .static_io import static_twin
+
+    return static_twin(component)
 
 
 register_preset(Preset("onnx-fp32", "onnx", "fp32", "ONNX, FP32, ONNX Runtime on any CPU (x86/ARM) or GPU"))

@@ -120,3 +120,16 @@ def test_sabotaged_recipe_fails_the_gate_naming_component_and_output(tmp_path, m
                         overrides=[*SMALL[model][1], *bad], emit=lambda s: None)
     assert "re-run with --no-parity-gate" in str(exc.value)
     assert not out.exists()
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_int8_passes_on_checkpoints_it_was_not_tuned_on(tmp_path, seed):
+    """The recipe was developed on random:0 and the golden checkpoints; other seeds must pass too."""
+    model, preset = "dinov2", "onnx-int8"
+    v, overrides = SMALL[model]
+    out = tmp_path / f"seed{seed}"
+    pipeline.export(model, target=preset, variant=v, weights=f"random:{seed}", output=out, overrides=overrides,
+                    emit=lambda s: None)
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["model"]["weights"]["id"] == f"random:{seed}"
+    _passes_its_own_thresholds(m)

@@ -70,3 +70,14 @@ def test_static_twin_is_what_the_component_declares():
                                              dim_ranges={"n": (1, 8)}))
     assert twin.input_names == ["x"] and data_dependent_outputs(twin) == []
     assert host == {"y": "crop_on_host"} and twin.dim_ranges == {"n": (1, 8)}
+
+
+def test_onnx_export_host_outputs_is_opt_in(sam_decoder):
+    """ONNX presets keep the official in-graph decoder unless ``export.host_outputs: true`` asks for the
+    static twin (masks upscaled by the runtime on the host)."""
+    from edgevfm.targets.onnx import host_finished
+
+    assert host_finished(sam_decoder, {}) == (sam_decoder, {})
+    twin, host = host_finished(sam_decoder, {"export": {"host_outputs": True}})
+    assert host == {"masks": "sam_upscale_masks"} and "orig_im_size" not in twin.input_names
+    assert twin.dynamic_axes["point_coords"]  # ORT keeps the prompt dims dynamic

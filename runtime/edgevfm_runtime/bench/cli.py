@@ -28,6 +28,8 @@ def add_bench_arguments(p: argparse.ArgumentParser, *, bundles_required: bool = 
     p.add_argument("--cool-down-ms", type=float, default=200.0,
                    help="idle time before each timed iteration, so the previous contender's worker threads stop "
                         "spinning (default 200; 0 times back to back)")
+    p.add_argument("--headline", metavar="STEP",
+                   help="step the speed-ups are of (default: the family's; e.g. SAM: set_image, predict, pipeline)")
     p.add_argument("--baseline", metavar="NAME", help="row that speed-ups are relative to (default: the first)")
     p.add_argument("--no-memory", action="store_true", help="skip the per-contender peak-RSS probe (a subprocess each)")
     p.add_argument("--json", metavar="F", help="write the versioned JSON result")
@@ -61,7 +63,7 @@ def cmd_bench(args) -> int:
     place_specs(specs, placed)
     result = run_bench(specs, runs=args.runs, warmup=args.warmup, threads=args.threads,
                        cool_down_ms=args.cool_down_ms,
-                       baseline=args.baseline, memory=not args.no_memory,
+                       baseline=args.baseline, memory=not args.no_memory, headline=args.headline,
                        emit=lambda s: print(s, file=sys.stderr), command="edgevfm-rt " + " ".join(sys.argv[1:]))
     result["settings"]["placement"] = placed or None
     print(to_text(result))

@@ -14,6 +14,7 @@ from .batch_prompts import batched_feed, is_batched
 from .embedding import ImageEmbedding
 from .prompts import check_flag, decoder_feed
 from .transforms import encoder_input
+from .upscale import host_upscaled
 
 MASK_THRESHOLD = 0.0
 
@@ -115,13 +116,16 @@ class SamPredictor:
         make = batched_feed if batched else decoder_feed
         feed = make(points=points, labels=labels, box=box, mask_input=mask_input, image_size=emb.original_size)
         feed["image_embeddings"] = emb.features
-        if batched:
-            out = run_batched(self.decoder, feed, self.batch_plan(feed["point_coords"].shape[1]))
-        else:
-            out = self.decoder.run(feed)
         # The decoder returns all four mask tokens: token 0 is the single-mask output, 1..3 the multimask ones.
         sel = slice(1, 4) if multimask else slice(0, 1)
-        logits = out["masks"][:, sel]
+        decoder, upscale = host_upscaled(self.decoder)
+        engine_feed = feed if upscale is None else {k: feed[k] for k in decoder.input_names}
+        if batched:
+            out = run_batched(decoder, engine_feed, self.batch_plan(feed["point_coords"].shape[1]))
+        else:
+            out = decoder.run(engine_feed)
+        # host-upscaled decoders: only the returned tokens are upscaled (3 of 4, or 1 of 4)
+        logits = out["masks"][:, sel] if upscale is None else upscale(out["low_res_masks"][:, sel], feed["orig_im_size"])
         masks = logits if return_logits else logits > MASK_THRESHOLD
         iou, low = out["iou_predictions"][:, sel], out["low_res_masks"][:, sel]
         return (masks, iou, low) if batched else (masks[0], iou[0], low[0])
