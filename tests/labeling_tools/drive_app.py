@@ -20,10 +20,22 @@ def model_class(app: str, model_type: str):
 
         return _get_model_class(model_type)
     # AnyLabeling: the registry its model_manager reads
-    import anylabeling.services.auto_labeling.segment_anything  # noqa: F401  (registers the type)
+    import importlib
+
     from anylabeling.services.auto_labeling.registry import ModelRegistry
 
+    importlib.import_module("anylabeling.services.auto_labeling.segment_anything")  # registers the type
+
     return ModelRegistry.get(model_type)
+
+
+def app_settings(app: str) -> None:
+    """X-AnyLabeling's main() points its settings at ~/.xanylabelingrc before any model loads."""
+    if app == "xanylabeling":
+        from anylabeling import config as app_config
+
+        app_config.current_config_file = os.path.join(app_config.get_work_directory(), ".xanylabelingrc")
+        app_config.get_config(app_config.current_config_file, {})
 
 
 def read_config(app: str, path: str) -> dict:
@@ -46,7 +58,8 @@ def main(app: str, config: str, image: str, clicks_json: str, out: str) -> None:
     from PyQt6.QtGui import QImage
     from PyQt6.QtWidgets import QApplication
 
-    qapp = QApplication.instance() or QApplication([])  # noqa: F841  (the app owns one)
+    app_instance = QApplication.instance() or QApplication([])  # the app owns one while models run
+    app_settings(app)
     cfg = read_config(app, config)
     messages = []
     model = model_class(app, cfg["type"])(cfg, on_message=messages.append)
@@ -74,6 +87,7 @@ def main(app: str, config: str, image: str, clicks_json: str, out: str) -> None:
         results[f"mask_{i}"] = seen[-1]
         results[f"shapes_{i}"] = np.array(len(result.shapes))
     np.savez(out, **results)
+    app_instance.processEvents()
     print(json.dumps({"app": app, "sets": len(results) // 2, "messages": [str(m) for m in messages]}))
 
 
