@@ -4,13 +4,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from edgevfm_runtime.preprocess_steps import step
 from edgevfm_runtime.sam.transforms import IMG_SIZE, PIXEL_MEAN, PIXEL_STD
 
 from ...weights import WeightSource, torch_load
-from .._loading import load_state_dict_strict
 from ..spec import Component, ModelFamily, TensorSpec, register_model
 from .encoders import STUDENTS
 
@@ -72,6 +70,8 @@ class MobileSAMFamily(ModelFamily):
         return _SOURCE
 
     def load_checkpoint(self, model, path: Path, variant: str) -> None:
+        from .._loading import load_state_dict_strict
+
         sd = torch_load(path)
         load_state_dict_strict(model, sd, source=str(path))
         model.eval()
@@ -79,12 +79,16 @@ class MobileSAMFamily(ModelFamily):
     def load(self, variant: str, weights):
         if weights.random:
             return super().load(variant, weights)
+        from .._loading import load_state_dict_strict
+
         sd = torch_load(weights.path)  # an unreadable file fails before the model is built
         model = self.build(variant)
         load_state_dict_strict(model, sd, source=str(weights.path))
         return model.eval()
 
     def components(self, model, variant: str, recipe: dict) -> list[Component]:
+        import torch
+
         from .export import DECODER_IO, SamEncoderExport, SamOnnxDecoder, example_decoder_inputs
         from .lowres_decoder import lowres_component
 
