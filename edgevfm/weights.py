@@ -12,8 +12,6 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import torch
-
 from edgevfm_runtime.errors import EdgeVFMError
 from edgevfm_runtime.hashing import sha256_path
 
@@ -201,6 +199,8 @@ def unreadable_reason(exc: BaseException) -> str:
 
 def torch_load(path: Path) -> dict:
     """``torch.load(weights_only=True)`` with an error that says what is wrong with the file."""
+    import torch  # here, not at import: `edgevfm list` must not pay for torch
+
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
@@ -210,10 +210,16 @@ def torch_load(path: Path) -> dict:
     return obj
 
 
-@torch.no_grad()
-def randomize_(module: torch.nn.Module, seed: int) -> None:
+def randomize_(module, seed: int) -> None:
     """Seeded random weights with realistic statistics: perturb every floating parameter/buffer so
     nothing is left at a degenerate init (zero biases, unit norms, unit running variances)."""
+    import torch
+
+    with torch.no_grad():
+        _randomize(torch, module, seed)
+
+
+def _randomize(torch, module, seed: int) -> None:
     g = torch.Generator().manual_seed(seed)
     for name, t in list(module.state_dict().items()):
         if not t.is_floating_point():

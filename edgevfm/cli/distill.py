@@ -5,7 +5,7 @@ import argparse
 
 
 def add_distill_parser(sub) -> argparse.ArgumentParser:
-    from ..distill.loop import DistillConfig as C
+    from ..distill.config import DistillConfig as C
 
     p = sub.add_parser("distill", help="train a smaller student of a model's image encoder on a folder of images",
                        description="Distil a student image encoder from its frozen teacher. Many GPUs or nodes: "

@@ -20,14 +20,15 @@ class _Parser(argparse.ArgumentParser):
 
 
 def cmd_list(args) -> int:
-    from ..models import MODELS
-    from ..targets import PRESETS, TARGETS
-
     if args.what == "models":
+        from ..models import MODELS
+
         rows = [{"name": n, "aliases": MODELS.aliases_of(n), "family": f.family, "variants": list(f.variants),
                  "default_variant": f.default_variant, "license": f.license, "summary": f.summary}
                 for n, f in MODELS.items()]
     else:
+        from ..targets import PRESETS, TARGETS
+
         rows = []
         for n, p in PRESETS.items():
             t = TARGETS.get(p.target)
@@ -105,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="edgevfm", description="Vision foundation models to edge devices.")
     parser.add_argument("--version", action="version", version=f"edgevfm {__version__}")
     parser.add_argument("--debug", action="store_true", help="show the Python traceback of an error (also: EDGEVFM_DEBUG=1)")
+    parser.add_argument("--verbose", action="store_true",
+                        help="show third-party warnings and logs (TensorFlow, torch, converters); hidden by default")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("list", help="list models or targets")
@@ -164,6 +167,10 @@ def main(argv=None) -> int:
     or a file problem, one line on stderr), 130 (Ctrl-C). ``--debug`` / EDGEVFM_DEBUG=1 re-raise."""
     args = build_parser().parse_args(argv)
     args.command_line = "edgevfm " + " ".join(sys.argv[1:] if argv is None else argv)  # recorded in results
+    if not args.verbose:
+        from .quiet import quiet_third_party
+
+        quiet_third_party()
     if args.debug or os.environ.get("EDGEVFM_DEBUG", "") not in ("", "0"):
         return args.func(args)
     try:

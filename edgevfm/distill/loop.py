@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Callable
 
@@ -19,6 +19,7 @@ import torch
 from . import DistillError
 from .cache import EmbeddingCache
 from .checkpoint import load_state, save_state, save_student
+from .config import DistillConfig
 from .data import ViewDataset, scan_images, view
 from .dist import global_batchnorm_, setup, teardown
 from .log import JsonlLog, Progress, plot_loss
@@ -29,33 +30,6 @@ from .sam import get_task
 _RESUME_KEYS = ("family", "student", "teacher_id", "images", "batch_size", "lr", "loss", "image_size",
                 "views", "jitter", "seed", "weight_decay")
 
-
-@dataclass
-class DistillConfig:
-    family: str
-    student: str
-    data: str
-    output: str
-    teacher_weights: str = "official"
-    holdout: str | None = None
-    steps: int = 1000
-    batch_size: int = 8
-    lr: float = 3e-4
-    weight_decay: float = 0.0
-    loss: str = "huber"
-    image_size: int = 1024
-    views: int = 4
-    jitter: float = 0.2
-    seed: int = 0
-    ckpt_every: int = 100
-    eval_every: int = 0
-    log_every: int = 10
-    resume: bool = False
-    bf16: str = "auto"  # auto | on | off
-    device: str = "auto"
-    cache: str | None = None
-    workers: int = 0
-    threads: int = 0  # torch intra-op threads per process (0: torch's default)
 
 
 def _check(cfg: DistillConfig) -> None:

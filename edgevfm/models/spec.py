@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Optional
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional
 
 import numpy as np
-import torch
-from torch import nn
+
+if TYPE_CHECKING:  # torch is imported where a model is built: `edgevfm list` must not pay for it
+    from torch import nn
 
 from ..registry import Registry, UnknownName, did_you_mean
 from ..weights import ResolvedWeights, WeightSource, randomize_
@@ -98,6 +99,8 @@ class ModelFamily:
 
     def load(self, variant: str, weights: ResolvedWeights) -> nn.Module:
         """A model in eval mode with the given weights (random ones are seeded and realistic)."""
+        import torch
+
         if weights.random:
             with torch.random.fork_rng():
                 torch.manual_seed(weights.seed or 0)

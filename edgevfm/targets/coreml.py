@@ -21,8 +21,6 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-import torch
-
 from ..models.spec import Component
 from .base import Converted, Preset, Target, register_preset, register_target
 from .static_io import fix_dims, static_twin
@@ -149,6 +147,7 @@ class CoreMlTarget(Target):
     def convert(self, component: Component, out_dir: Path, *, recipe: dict, precision: str = "fp32",
                 calib: list[dict] | None = None, emit=print) -> Converted:
         import coremltools as ct
+        import torch
 
         twin, host = static_twin(component)
         comp = fix_dims(twin)

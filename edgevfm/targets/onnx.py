@@ -6,14 +6,13 @@ import warnings
 from pathlib import Path
 from typing import Sequence
 
-import torch
-
 from ..models.spec import Component
 from ..quantize.methods import CALIBRATED, ONNX_METHODS
 from ..recipes import component_quantize
 from .base import Converted, Preset, Target, register_preset, register_target
 
-def export_module(module: torch.nn.Module, example_args: tuple, path: str | Path, *, input_names: Sequence[str],
+
+def export_module(module, example_args: tuple, path: str | Path, *, input_names: Sequence[str],
                   output_names: Sequence[str], dynamic_axes: dict | None = None, opset: int = 17) -> Path:
     """The toolkit's single ``torch.onnx.export`` call (the bench's plain baseline aside): the TorchScript
     exporter (``dynamo=False``, what the official SAM scripts target; MODELS.md 5.1) with constant
@@ -25,6 +24,8 @@ def export_module(module: torch.nn.Module, example_args: tuple, path: str | Path
     QuickGelu, Softmax); TorchScript only leaves extra scalar Shape/Gather/Concat nodes on the dynamic
     batch, which cost nothing measurable. No contrib ops: OpenVINO and TensorRT start from this file too.
     """
+    import torch  # here, not at import: `edgevfm list` must not pay for torch
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     module = module.eval()

@@ -26,7 +26,6 @@ from .base import Converted, Preset, Target, register_preset, register_target
 from .onnx import export_onnx
 from .static_io import fix_dims, static_twin
 from .trt_checks import qdq_report
-from .trt_quant import quantize_qdq_trt
 
 # What TensorRT needs from ort-static: symmetric INT8 everywhere (TensorRT ignores zero points).
 TRT_INT8 = {"activation_type": "int8", "weight_type": "int8", "symmetric_activations": True, "per_channel": True}
@@ -134,6 +133,8 @@ class TensorRtTarget(Target):
                 if not calib:
                     raise ValueError(f"TensorRT INT8 needs calibration feeds for {comp.name}")
                 feeds = [{k: f[k] for k in comp.input_names} for f in calib]
+                from .trt_quant import quantize_qdq_trt  # imports onnx (ml_dtypes: seconds)
+
                 info = quantize_qdq_trt(fp32, out_dir / name, feeds=feeds, q=int8_settings(q), emit=emit)
                 info["calibration"]["source"] = "calibration feeds (held out from parity)"
         import onnx

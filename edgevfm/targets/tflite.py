@@ -14,8 +14,6 @@ import collections
 import tempfile
 from pathlib import Path
 
-import torch
-
 from edgevfm_runtime.errors import EdgeVFMError
 
 from ..models.spec import Component
@@ -31,24 +29,24 @@ class Unsupported(EdgeVFMError):
     """The converter cannot take this component; the message starts with ``unsupported:``."""
 
 
-class NamedIO(torch.nn.Module):
+def named_io(module, input_names: list[str], output_names: list[str]):
     """Named inputs and a dict of outputs, so the TFLite signature carries the manifest's names."""
-
-    def __init__(self, module: torch.nn.Module, output_names: list[str]):
-        super().__init__()
-        self.module, self.output_names = module, output_names
+    import torch  # here, not at import: `edgevfm list` must not pay for torch
 
     def call(self, *args):
         out = self.module(*args)
         return dict(zip(self.output_names, out if isinstance(out, (tuple, list)) else (out,)))
 
+    def init(self, module, output_names):
+        torch.nn.Module.__init__(self)
+        self.module, self.output_names = module, output_names
 
-def named_io(module: torch.nn.Module, input_names: list[str], output_names: list[str]) -> NamedIO:
     # torch.export: dynamic_shapes cannot address **kwargs, so forward gets one parameter per input name.
     ns: dict = {}
     args = ", ".join(input_names)
     exec(f"def forward(self, {args}):\n    return self.call({args})", ns)  # noqa: S102 - names are identifiers
-    cls = type("NamedIO_" + "_".join(input_names), (NamedIO,), {"forward": ns["forward"]})
+    cls = type("NamedIO_" + "_".join(input_names), (torch.nn.Module,),
+               {"__init__": init, "call": call, "forward": ns["forward"]})
     return cls(module, output_names).eval()
 
 
@@ -75,6 +73,8 @@ def check_graph(path: Path, name: str) -> dict:
 
 def _resized(comp: Component, dim: str, n: int) -> dict:
     """Example inputs with every axis named ``dim`` resized to ``n`` (values repeat cyclically)."""
+    import torch
+
     out = {}
     for t, a in zip(comp.inputs, comp.example_args):
         for axis, d in enumerate(t.shape):

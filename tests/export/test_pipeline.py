@@ -12,7 +12,8 @@ from edgevfm.registry import UnknownName
 
 def test_bundle_contents(sam_bundle):
     names = sorted(p.name for p in sam_bundle.iterdir())
-    assert names == ["decoder.onnx", "encoder.onnx", "golden.npz", "manifest.json", "xanylabeling_config.yaml"]
+    assert names == ["decoder.onnx", "encoder.onnx", "golden.npz", "labeling", "manifest.json",
+                     "xanylabeling_config.yaml"]
     m = json.loads((sam_bundle / "manifest.json").read_text())
     assert m["schema_version"] == 2
     assert m["model"]["weights"] == {"kind": "random", "id": "random:0", "random": True}
@@ -20,7 +21,7 @@ def test_bundle_contents(sam_bundle):
     assert m["provenance"]["recipe"]["target"] == "onnx-fp32" and len(m["provenance"]["recipe_sha256"]) == 64
     assert "torch" in m["provenance"]["tools"]
     cfg = yaml.safe_load((sam_bundle / "xanylabeling_config.yaml").read_text())
-    assert cfg["type"] == "segment_anything" and cfg["decoder_model_path"] == "decoder.onnx"
+    assert cfg["type"] == "segment_anything" and cfg["decoder_model_path"] == "labeling/decoder.onnx"
     assert cfg["input_size"] == 1024
 
 

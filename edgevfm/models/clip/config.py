@@ -6,7 +6,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal, Mapping
 
-import torch
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import torch
 
 from ...weights import WeightSource
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 
 import numpy as np
-import torch
 
 from edgevfm_runtime.models.dinov2_preprocess import IMAGENET_MEAN, IMAGENET_STD
 from edgevfm_runtime.preprocess_steps import step
@@ -84,6 +83,8 @@ class DinoV2Family(ModelFamily):
                               "checkpoint_grid": [grid, grid], "export_grid": [h // p, w // p]}}
 
     def components(self, model, variant: str, recipe: dict) -> list[Component]:
+        import torch
+
         from .export import DinoV2Export, output_names
 
         size = _input_size(recipe, model.config.patch_size)

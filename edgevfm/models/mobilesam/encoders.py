@@ -5,9 +5,10 @@ of them map the normalised, padded 1024x1024 image to the 256x64x64 embedding th
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from torch import nn
+if TYPE_CHECKING:
+    from torch import nn
 
 # variant -> builder of its image encoder (imports kept inside the builders: only one is built)
 IMAGE_ENCODERS: dict[str, Callable[[], nn.Module]] = {}

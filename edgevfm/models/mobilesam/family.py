@@ -4,13 +4,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from edgevfm_runtime.preprocess_steps import step
 from edgevfm_runtime.sam.transforms import IMG_SIZE, PIXEL_MEAN, PIXEL_STD
 
 from ...weights import WeightSource, torch_load
-from .._loading import load_state_dict_strict
 from ..spec import Component, ModelFamily, TensorSpec, register_model
 from .encoders import STUDENTS
 
@@ -55,7 +53,8 @@ class MobileSAMFamily(ModelFamily):
     summary = "MobileSAM: TinyViT-5M image encoder + SAM prompt encoder / mask decoder (promptable segmentation)"
     recipe_keys = {
         "decoder": {"return_single_mask": bool},
-        "litert": {"point_counts": list},  # LiteRT decoder: one signature per prompt-point count N
+        "litert": {"point_counts": list},
+        "labeling": {"tools": bool},  # also write the X-AnyLabeling / AnyLabeling form (ONNX pairs only)  # LiteRT decoder: one signature per prompt-point count N
     }
 
     def build(self, variant: str):
@@ -71,6 +70,8 @@ class MobileSAMFamily(ModelFamily):
         return _SOURCE
 
     def load_checkpoint(self, model, path: Path, variant: str) -> None:
+        from .._loading import load_state_dict_strict
+
         sd = torch_load(path)
         load_state_dict_strict(model, sd, source=str(path))
         model.eval()
@@ -78,12 +79,16 @@ class MobileSAMFamily(ModelFamily):
     def load(self, variant: str, weights):
         if weights.random:
             return super().load(variant, weights)
+        from .._loading import load_state_dict_strict
+
         sd = torch_load(weights.path)  # an unreadable file fails before the model is built
         model = self.build(variant)
         load_state_dict_strict(model, sd, source=str(weights.path))
         return model.eval()
 
     def components(self, model, variant: str, recipe: dict) -> list[Component]:
+        import torch
+
         from .export import DECODER_IO, SamEncoderExport, SamOnnxDecoder, example_decoder_inputs
         from .lowres_decoder import lowres_component
 
@@ -132,19 +137,15 @@ class MobileSAMFamily(ModelFamily):
                                      seed=int(cal.get("seed", 0)), progress=progress)
 
     def extra_files(self, bundle_dir: Path, manifest: dict) -> list[str]:
-        """X-AnyLabeling model config, so the ONNX pair loads in the labeling tools."""
+        """The labeling-tool form (``labeling/``, ``xanylabeling_config.yaml``) when the recipe asks for it
+        (``labeling.tools``) and the bundle is an ONNX pair with the official decoder contract."""
+        recipe = manifest.get("provenance", {}).get("recipe", {})
+        if not recipe.get("labeling", {}).get("tools", False):
+            return []
         comps = manifest["components"]
         onnx_pair = all(comps[c]["file"].endswith(".onnx") for c in ("encoder", "decoder"))
-        # The labeling tools need the official decoder contract, upscaled `masks` output included.
         if not onnx_pair or "masks" not in {t["name"] for t in comps["decoder"]["outputs"]}:
             return []
-        import yaml
+        from .labeling import write_labeling_form
 
-        name = f"{manifest['model']['name']}-{manifest['model']['variant']}-{manifest['target']['preset']}"
-        cfg = {
-            "type": "segment_anything", "name": name, "display_name": f"MobileSAM ({manifest['target']['preset']})",
-            "encoder_model_path": comps["encoder"]["file"], "decoder_model_path": comps["decoder"]["file"],
-            "input_size": IMG_SIZE, "max_width": IMG_SIZE, "max_height": IMG_SIZE,
-        }
-        (bundle_dir / "xanylabeling_config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
-        return ["xanylabeling_config.yaml"]
+        return write_labeling_form(bundle_dir, manifest, f"MobileSAM ({manifest['target']['preset']})")

@@ -26,8 +26,10 @@ def benchmark_app() -> str:
 def benchmark_app_args(file: str, inputs: list[dict], options: dict, *, runs: int = 100,
                        threads: int | None = None) -> list[str]:
     """benchmark_app's arguments for one IR with the settings our sessions use (also recorded in the manifest)."""
-    cmd = ["-m", str(file), "-d", options.get("device", "CPU"), "-hint", "latency", "-api", "sync",
-           "-niter", str(max(runs, 1))]
+    # benchmark_app refuses -nthreads beside a hint; our session's LATENCY hint means one stream, so
+    # with a thread count the same configuration is spelled out: no hint, 1 stream, N threads.
+    hint = ["-hint", "none", "-nstreams", "1"] if threads else ["-hint", "latency"]
+    cmd = ["-m", str(file), "-d", options.get("device", "CPU"), *hint, "-api", "sync", "-niter", str(max(runs, 1))]
     precision = options.get("INFERENCE_PRECISION_HINT", "f32")
     if precision:
         cmd += ["-infer_precision", str(precision)]

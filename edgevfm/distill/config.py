@@ -1,0 +1,32 @@
+"""`edgevfm distill` settings (torch-free: the CLI parser reads its defaults without importing torch)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class DistillConfig:
+    family: str
+    student: str
+    data: str
+    output: str
+    teacher_weights: str = "official"
+    holdout: str | None = None
+    steps: int = 1000
+    batch_size: int = 8
+    lr: float = 3e-4
+    weight_decay: float = 0.0
+    loss: str = "huber"
+    image_size: int = 1024
+    views: int = 4
+    jitter: float = 0.2
+    seed: int = 0
+    ckpt_every: int = 100
+    eval_every: int = 0
+    log_every: int = 10
+    resume: bool = False
+    bf16: str = "auto"  # auto | on | off
+    device: str = "auto"
+    cache: str | None = None
+    workers: int = 0
+    threads: int = 0  # torch intra-op threads per process (0: torch's default)
