@@ -55,7 +55,9 @@ class MobileSAMFamily(ModelFamily):
     summary = "MobileSAM: TinyViT-5M image encoder + SAM prompt encoder / mask decoder (promptable segmentation)"
     recipe_keys = {
         "decoder": {"return_single_mask": bool},
-        "litert": {"point_counts": list},  # LiteRT decoder: one signature per prompt-point count N
+        # LiteRT decoder: one signature per prompt-point count N; prompt_batches B adds prompts_B_points_N
+        # signatures (at batch_point_counts) for batched prompts (fixed shapes, the runtime pads)
+        "litert": {"point_counts": list, "prompt_batches": list, "batch_point_counts": list},
     }
 
     def build(self, variant: str):
