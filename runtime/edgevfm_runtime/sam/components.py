@@ -64,7 +64,6 @@ def label8(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     np.minimum.at(block, comp, (rows // 2) * (w + 1) + starts // 2)
     rank = np.empty_like(block)
     rank[np.argsort(block)] = np.arange(len(block))
-    uniq = block
     run_label = rank[comp] + 1
     sizes = np.bincount(run_label - 1, weights=ends - starts, minlength=len(uniq)).astype(np.int64)
     delta = np.zeros(h * w + 1, np.int64)
