@@ -59,9 +59,9 @@ def test_ratio_expectation_and_markdown():
 def test_sam_batch_suites_load(name):
     boxes, everything = load_suite(REPO / "bench" / "suites" / f"{name}.yaml")["entries"]
     for e in (boxes, everything):
-        assert e["workload"] == "batch" and e["targets"][0] == "onnx-fp32" and "android-fp32" in e["targets"]
+        assert e["workload"] == "batch" and e["targets"][0] == "onnx-fp32"
         assert "litert.prompt_batches=[8, 32]" in e["set"]
-    assert {"x86-fp32", "android-fp32"} <= set(boxes["targets"])
+    assert "android-fp32" in boxes["targets"]
     assert boxes["workload_options"]["box_counts"] == [1, 8, 32] and not boxes["workload_options"]["grid_sides"]
     assert not everything["workload_options"]["box_counts"] and 16 in everything["workload_options"]["grid_sides"]
     assert {"row": "onnx-fp32", "ratio": "K=32", "at_least": 4.0} in boxes["expect"]
