@@ -65,7 +65,7 @@ def label8(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     rank = np.empty_like(block)
     rank[np.argsort(block)] = np.arange(len(block))
     run_label = rank[comp] + 1
-    sizes = np.bincount(run_label - 1, weights=ends - starts, minlength=len(uniq)).astype(np.int64)
+    sizes = np.bincount(run_label - 1, weights=ends - starts, minlength=len(block)).astype(np.int64)
     delta = np.zeros(h * w + 1, np.int64)
     np.add.at(delta, rows * w + starts, run_label)
     np.add.at(delta, rows * w + ends, -run_label)
