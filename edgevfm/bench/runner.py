@@ -43,7 +43,8 @@ def run_entry(entry: dict, *, work_dir: Path, reuse: bool = False, emit=print, o
     result = run_bench(specs, runs=entry["runs"], warmup=entry["warmup"], threads=entry.get("threads"),
                        memory=entry.get("memory", True), probe_imports=PROBE_IMPORTS, emit=emit, on_round=on_round,
                        command=command, cool_down_ms=entry.get("cool_down_ms"), headline=entry.get("headline"),
-                       baseline=baseline, profile=profile)
+                       baseline=baseline, profile=profile, workload=entry.get("workload"),
+                       workload_options=entry.get("workload_options"))
     result = attach(result, outcomes, _model_name(bundles[0].bundle))
     for g in result["groups"]:
         if g["model"] != "(not run)" and entry.get("expect"):

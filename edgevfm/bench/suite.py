@@ -18,11 +18,12 @@ SUITE_VERSION = 1
 RUN_KEYS = {"runs": int, "warmup": int, "threads": int, "weights": str, "baselines": list, "memory": bool,
             "cool_down_ms": (int, float)}
 ENTRY_KEYS = {"model": str, "variant": str, "targets": (str, list), "set": list, "headline": str, "baseline": str,
+              "workload": str, "workload_options": dict,
               "contenders": list, "profile": list, "expect": list, **RUN_KEYS}
 SUITE_KEYS = {"schema_version": int, "name": str, "description": str, "reuse": bool, "note": str, "models": list,
               **RUN_KEYS}
 CONTENDER_KEYS = {"name": str, "kind": str, "options": dict}
-EXPECT_KEYS = {"row": str, "vs": str, "at_least": (int, float), "min_sqnr_db": (int, float)}
+EXPECT_KEYS = {"row": str, "vs": str, "ratio": str, "at_least": (int, float), "min_sqnr_db": (int, float)}
 DEFAULTS = {"runs": 20, "warmup": 3, "threads": None, "weights": "random:0",
             "baselines": ["pytorch-eager-fp32", "plain-onnx-fp32"], "memory": True, "reuse": False,
             "cool_down_ms": None}
@@ -123,15 +124,18 @@ def _entry(entry: dict, base: dict, where: str) -> dict:
         get_model(entry["model"])
     except KeyError as exc:
         raise SuiteError(f"{where}: {exc}") from None
-    e = {**base, "targets": "all", "set": [], "variant": None, "headline": None, "baseline": None, "contenders": [],
+    e = {**base, "targets": "all", "set": [], "variant": None, "headline": None, "baseline": None, "workload": None,
+         "workload_options": {}, "contenders": [],
          "profile": [], "expect": [], **entry}
     e["targets"] = expand_targets(e["targets"], where)
     e["baselines"] = _baselines(e["baselines"], where)
     e["contenders"] = _contenders(e["contenders"], where)
     for j, x in enumerate(e["expect"]):
         _check(x, EXPECT_KEYS, f"{where}.expect[{j}]")
-        if "row" not in x or not (("vs" in x and "at_least" in x) or "min_sqnr_db" in x):
-            raise SuiteError(f"{where}.expect[{j}] needs `row` and either `vs` + `at_least` or `min_sqnr_db`")
+        if "row" not in x or sum(("vs" in x, "ratio" in x, "min_sqnr_db" in x)) != 1 or \
+                (("vs" in x or "ratio" in x) != ("at_least" in x)):
+            raise SuiteError(f"{where}.expect[{j}] needs `row` and one of `vs` + `at_least`, `ratio` + `at_least` "
+                             "or `min_sqnr_db`")
     return e
 
 

@@ -74,7 +74,7 @@ def _suite(tmp_path, text: str):
      "unknown contender kind 'oficial-mobilesam'.*did you mean 'official-mobilesam'"),
     ("models:\n  - model: sam\n    contenders: [{kind: bundle}]\n", r"contenders\[0\] needs `name` and `kind`"),
     ("models:\n  - model: samm\n", "unknown model 'samm'.*did you mean 'sam'"),
-    ("models:\n  - model: sam\n    expect: [{row: x86-int8, vs: onnx-fp32}]\n", "needs `row` and either"),
+    ("models:\n  - model: sam\n    expect: [{row: x86-int8, vs: onnx-fp32}]\n", "needs `row` and one of"),
     ("models:\n  - model: sam\n    expect: [{row: x86-int8, at_lest: 2}]\n", "did you mean 'at_least'"),
 ])
 def test_suite_errors_name_the_place_and_the_fix(tmp_path, text, message):

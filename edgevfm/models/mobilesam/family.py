@@ -53,8 +53,10 @@ class MobileSAMFamily(ModelFamily):
     summary = "MobileSAM: TinyViT-5M image encoder + SAM prompt encoder / mask decoder (promptable segmentation)"
     recipe_keys = {
         "decoder": {"return_single_mask": bool},
-        "litert": {"point_counts": list},
-        "labeling": {"tools": bool},  # also write the X-AnyLabeling / AnyLabeling form (ONNX pairs only)  # LiteRT decoder: one signature per prompt-point count N
+        # LiteRT decoder: one signature per prompt-point count N; prompt_batches B adds prompts_B_points_N
+        # signatures (at batch_point_counts) for batched prompts (fixed shapes, the runtime pads)
+        "litert": {"point_counts": list, "prompt_batches": list, "batch_point_counts": list},
+        "labeling": {"tools": bool},  # also write the X-AnyLabeling / AnyLabeling form (ONNX pairs only)
     }
 
     def build(self, variant: str):

@@ -45,6 +45,12 @@ def headline_step(wanted: str | None, workload, model: str) -> str:
     return wanted
 
 
+def _ratios(workload, samples: dict, n_boot: int) -> dict:
+    """The workload's within-row ratios (slow step / fast step, paired over the same iterations)."""
+    return {name: {"slow": a, "fast": b, **speedup(samples[a], samples[b], n_boot=n_boot)}
+            for name, (a, b) in workload.ratios.items()}
+
+
 def _open_all(specs: list[ContenderSpec], emit) -> tuple[dict, dict]:
     opened, failed = {}, {}
     for s in specs:
@@ -72,11 +78,14 @@ def run_bench(specs: list[ContenderSpec], *, runs: int = 20, warmup: int = 3, th
               baseline: str | None = None, memory: bool = True, probe_imports: tuple[str, ...] = (),
               emit: Callable[[str], None] = print, on_round: Callable[[str, int], None] | None = None,
               n_boot: int = 2000, command: str = "", cool_down_ms: float | None = None,
-              headline: str | None = None, profile: tuple[str, ...] = ()) -> dict:
+              headline: str | None = None, profile: tuple[str, ...] = (), workload: str | None = None,
+              workload_options: dict | None = None) -> dict:
     """Benchmark ``specs`` (rows in this order); contenders of the same model/variant/input size are
     one group, timed interleaved; speed-ups are vs ``baseline`` (a row name) or the group's first row.
     ``headline`` replaces the family's headline step (e.g. SAM ``set_image``: the encoder alone);
-    the rows named in ``profile`` get every component's per-op profile after the timing."""
+    the rows named in ``profile`` get every component's per-op profile after the timing; ``workload``
+    names another of the family's workloads (``RuntimeFamily.workload_kinds``, e.g. SAM ``batch``), built
+    with ``workload_options`` (e.g. SAM ``grid_sides``)."""
     cool_down_ms = 1000 * COOL_DOWN_S if cool_down_ms is None else cool_down_ms
     options = {"threads": threads} if threads else {}
     names = [s.name for s in specs]
@@ -104,7 +113,8 @@ def run_bench(specs: list[ContenderSpec], *, runs: int = 20, warmup: int = 3, th
         workloads = {}
         for n in list(members):
             try:
-                workloads[n] = build_workload(opened[n].source, image, **options)
+                workloads[n] = build_workload(opened[n].source, image, kind=workload, **options,
+                                              **(workload_options or {}))
             except Exception as exc:  # noqa: BLE001
                 failed[n] = f"{type(exc).__name__}: {exc}"[:300]
                 emit(f"cannot run {n}: {failed[n]}")
@@ -123,6 +133,7 @@ def run_bench(specs: list[ContenderSpec], *, runs: int = 20, warmup: int = 3, th
                    "latency_ms": {st: summarize(v) for st, v in samples[n].items()},
                    "speedup": {st: {"vs": base, **speedup(samples[base][st], v, n_boot=n_boot)}
                                for st, v in samples[n].items() if st in samples[base]},
+                   "ratios": _ratios(workloads[n], samples[n], n_boot),
                    "memory": mem.get(n, {}), "samples_ms": {st: [round(x, 3) for x in v] for st, v in samples[n].items()}}
             if n in profile:
                 emit(f"profiling {n}")
@@ -134,5 +145,6 @@ def run_bench(specs: list[ContenderSpec], *, runs: int = 20, warmup: int = 3, th
         out_groups.append({"model": "(not run)", "variant": "", "input_size": None, "headline": "", "baseline": "",
                            "rows": [{"name": n, "kind": "error", "error": e} for n, e in failed.items()]})
     settings = {"runs": runs, "warmup": warmup, "threads": threads, "cool_down_ms": cool_down_ms, "n_boot": n_boot,
-                "memory": bool(memory)}
+                "memory": bool(memory), **({"workload": workload} if workload else {}),
+                **({"workload_options": workload_options} if workload_options else {})}
     return _envelope(command, settings, host_before, out_groups)

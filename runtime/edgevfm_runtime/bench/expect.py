@@ -1,5 +1,6 @@
 """What a suite expects of its result, checked on the measured samples: a row at least N× faster
-than another (median ratio of the headline step, same rounds), or a row's parity at least N dB."""
+than another (median ratio of the headline step, same rounds), a row's within-row ratio at least N×
+(e.g. SAM's K single calls / one batched call), or a row's parity at least N dB."""
 from __future__ import annotations
 
 from .stats import speedup
@@ -13,6 +14,13 @@ def check_expectation(group: dict, rule: dict) -> dict:
     """One rule on one group: {rule, value, passed} (passed None: a row it names was not timed)."""
     h = group["headline"]
     row = _row(group, rule["row"])
+    if "ratio" in rule:  # a within-row ratio (the workload's slow step / fast step)
+        text = f"{rule['row']} {rule['ratio']} ≥ {rule['at_least']:g}×"
+        r = ((row or {}).get("ratios") or {}).get(rule["ratio"])
+        if not r:
+            return {"rule": text, "value": None, "passed": None}
+        return {"rule": f"{text} ({r['slow']} / {r['fast']})", "value": round(r["speedup"], 3),
+                "band": [round(x, 3) for x in r["band"]], "passed": r["speedup"] >= rule["at_least"]}
     if "min_sqnr_db" in rule:
         text = f"{rule['row']} parity ≥ {rule['min_sqnr_db']:g} dB"
         value = ((row or {}).get("parity") or {}).get("min_sqnr_db")

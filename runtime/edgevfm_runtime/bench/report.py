@@ -86,7 +86,7 @@ def to_markdown(result: dict, *, columns: tuple[str, ...] = COLUMNS) -> str:
             cells = row_cells(g, r)
             lines.append("| " + " | ".join(cells[i].replace("|", "/") for i in idx) + " |")
         lines.append("")
-        lines += expectation_lines(g) + profile_lines(g)
+        lines += ratio_lines(g) + expectation_lines(g) + profile_lines(g)
     lines += ["noise = half the interquartile range of the headline latency, relative to its median; "
               "speed-up band = 10th–90th percentile of the per-round ratios (JSON also has the 95% CI); "
               "parity = worst SQNR over all outputs vs the torch FP32 reference (exact = bit-identical), plus the task metrics.", ""]
@@ -106,6 +106,23 @@ def to_text(result: dict) -> str:
         out += ["", group_title(g, result)]
         out += ["  ".join(c[i].ljust(widths[i]) for i in keep).rstrip() for c in cells]
     return "\n".join(out)
+
+
+def ratio_lines(group: dict) -> list[str]:
+    """Within-row ratios (e.g. SAM: K single calls / one call of K prompts), one column per ratio."""
+    names = list(dict.fromkeys(n for r in group["rows"] for n in (r.get("ratios") or {})))
+    if not names:
+        return []
+    first = next(r["ratios"] for r in group["rows"] if r.get("ratios"))
+    out = ["Within-row ratios (median of the slow step / median of the fast step, same iterations; band = "
+           "10th–90th percentile of the per-iteration ratios): "
+           + "; ".join(f"{n} = {first[n]['slow']} / {first[n]['fast']}" for n in names if n in first), "",
+           "| row | " + " | ".join(names) + " |", "|---|" + "|".join("---:" for _ in names) + "|"]
+    for r in group["rows"]:
+        if r.get("ratios"):
+            out.append(f"| {r['name']} | " + " | ".join(speedup_cell(r["ratios"][n]) if n in r["ratios"] else ""
+                                                       for n in names) + " |")
+    return out + [""]
 
 
 def expectation_lines(group: dict) -> list[str]:

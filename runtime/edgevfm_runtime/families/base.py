@@ -46,6 +46,8 @@ class RuntimeFamily:
     # task metric -> (higher is better, one line for reports): what ``task_metrics`` returns
     task_metric_info: ClassVar[dict[str, tuple[bool, str]]] = {}
     host_ops: ClassVar[dict[str, HostOp]] = {}  # name (as the manifest's host_outputs write it) -> op
+    # bench workloads other than the default one: suite ``workload: NAME`` -> method name (same signature)
+    workload_kinds: ClassVar[dict[str, str]] = {}
 
     # -- pre-processing and the case set ------------------------------------------------------
     def preprocess(self, rgb: np.ndarray, spec: dict, *, dense: bool = False) -> np.ndarray:

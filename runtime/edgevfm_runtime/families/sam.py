@@ -26,6 +26,7 @@ class SamFamily(RuntimeFamily):
     run_example = " --point X,Y -o mask.png"
     # the masks at the photo's size, from the low-res logits of the static-shape decoder twin
     host_ops = {"sam_upscale_masks": HostOp(("orig_im_size",), ("low_res_masks",), _upscale_masks)}
+    workload_kinds = {"batch": "batch_workload"}  # K prompts per call vs K calls, segment everything
     task_metric_info = {"mask_iou": (True, "SAM: worst intersection-over-union of thresholded masks over the prompt set")}
 
     def record(self, source, images, run, base) -> dict:
@@ -92,3 +93,8 @@ class SamFamily(RuntimeFamily):
         steps = {"set_image": lambda: p.set_image(image),
                  "predict": lambda: p.predict(points=click["points"], labels=click["labels"], multimask=True)}
         return Workload(steps, headline="pipeline", engine=p.engine, pipeline=("set_image", "predict"))
+
+    def batch_workload(self, source, image, **options):
+        from ..sam.bench_batch import batch_workload
+
+        return batch_workload(source, image, **options)

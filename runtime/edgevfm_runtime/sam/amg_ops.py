@@ -142,16 +142,11 @@ def coco_rle(rle: dict) -> dict:
 def remove_small_regions(mask: np.ndarray, area_thresh: float, mode: str) -> tuple[np.ndarray, bool]:
     """Fill holes (mode "holes") or drop islands ("islands") smaller than ``area_thresh`` pixels
     (8-connected components); returns the mask and whether it changed."""
-    try:
-        from scipy import ndimage
-    except ImportError as exc:
-        from ..errors import EngineUnavailable
+    from .components import label8
 
-        raise EngineUnavailable("min_mask_region_area > 0 needs scipy (pip install scipy)") from exc
     holes = mode == "holes"
-    working = holes ^ mask
-    labels, n = ndimage.label(working, structure=np.ones((3, 3), bool))
-    sizes = np.bincount(labels.ravel(), minlength=n + 1)[1:]
+    labels, sizes = label8(holes ^ np.asarray(mask, bool))
+    n = len(sizes)
     small = [i + 1 for i, s in enumerate(sizes) if s < area_thresh]
     if not small:
         return mask, False
