@@ -62,3 +62,32 @@ def _open_official_mobilesam(spec: ContenderSpec) -> Opened:
         "precision": "int8 (encoder)" if quantized else spec.options.get("precision", "fp32"), "label": label, **info}))
     opened.info["kind"] = "official-mobilesam"
     return opened
+
+
+@register_kind("variant")
+def _open_variant(spec: ContenderSpec) -> Opened:
+    """The same model in another variant (a distilled student), exported to ``options["preset"]``
+    (default: the entry bundle's) with the recipe overrides ``options["set"]`` from the entry
+    bundle's weights, into ``options["workdir"]``'s parent (reused there when model, weights, preset
+    and recipe match), opened as a bundle and timed in the entry bundle's group: the student's
+    speed-up is against its teacher, in the same interleaved loop."""
+    import json
+    from pathlib import Path
+
+    from edgevfm_runtime.errors import InputError
+
+    from .all_targets import export_all
+
+    m = json.loads((Path(spec.bundle) / "manifest.json").read_text())
+    if not spec.options.get("variant"):
+        raise InputError(f"contender {spec.name!r} (kind variant) needs options.variant")
+    preset = spec.options.get("preset") or m["target"]["preset"]
+    workdir = spec.options.get("workdir")
+    out_dir = Path(workdir).parent if workdir else Path(spec.bundle).parent
+    (o,) = export_all(m["model"]["name"], out_dir=out_dir, variant=spec.options["variant"], presets=[preset],
+                      overrides=spec.options.get("set", []), weights=spec.options.get("weights") or m["model"]["weights"]["id"], reuse=True)
+    if not o.bundle:
+        raise RuntimeError(f"{spec.name}: {o.status}: {o.reason}")
+    opened = KINDS["bundle"](ContenderSpec(spec.name, o.bundle))
+    opened.info.update(variant=spec.options["variant"], group_variant=m["model"]["variant"])
+    return opened

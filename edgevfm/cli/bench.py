@@ -23,7 +23,8 @@ def add_bench_parser(sub) -> argparse.ArgumentParser:
                         "the cached official file); --all-targets: what to export (default random:0)")
     p.add_argument("--all-targets", action="store_true",
                    help="BUNDLE is a MODEL name: export to every preset available here, check and bench them all")
-    p.add_argument("--targets", metavar="A,B", help="--all-targets: only these presets")
+    p.add_argument("--targets", metavar="A,B",
+                   help="--all-targets: only these presets; --suite: keep only these of the suite's (said in the result)")
     p.add_argument("--variant", help="--all-targets: model variant")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="--all-targets: recipe override; repeatable")
     p.add_argument("--reuse", action="store_true",
@@ -106,8 +107,9 @@ def _run(args, work: Path, emit, on_round) -> dict:
     baselines = [] if args.no_baselines else [b for b in args.baselines.split(",") if b]
     if args.suite:
         only = args.only.split(",") if args.only else None
+        targets = args.targets.split(",") if args.targets else None
         return run_suite(with_overrides(load_suite(args.suite), runs=args.runs, warmup=args.warmup, only=only,
-                                        memory=False if args.no_memory else None),
+                                        memory=False if args.no_memory else None, targets=targets),
                          work_dir=work, emit=emit, on_round=on_round, command=command)
     args.runs = DEFAULTS["runs"] if args.runs is None else args.runs
     args.warmup = DEFAULTS["warmup"] if args.warmup is None else args.warmup
@@ -135,9 +137,9 @@ def _run(args, work: Path, emit, on_round) -> dict:
 
 
 def with_overrides(suite: dict, *, runs: int | None, warmup: int | None, only: list[str] | None = None,
-                   memory: bool | None = None) -> dict:
-    """The suite with ``--runs`` / ``--warmup`` / ``--no-memory`` applied to every entry and ``--only``
-    models kept, said in the suite's note (a reduced result must say so)."""
+                   memory: bool | None = None, targets: list[str] | None = None) -> dict:
+    """The suite with ``--runs`` / ``--warmup`` / ``--no-memory`` applied to every entry, ``--only``
+    models and ``--targets`` presets kept, said in the suite's note (a reduced result must say so)."""
     from edgevfm_runtime.errors import InputError
 
     given = {k: v for k, v in (("runs", runs), ("warmup", warmup), ("memory", memory)) if v is not None}
@@ -149,9 +151,24 @@ def with_overrides(suite: dict, *, runs: int | None, warmup: int | None, only: l
                              f"({', '.join(e['model'] for e in entries)})")
         notes.append(f"Only {', '.join(only)} of the suite's {', '.join(e['model'] for e in entries)} (--only).")
         entries = [e for e in entries if e["model"] in only]
+    if targets:
+        entries, note = _keep_targets(entries, targets, suite["name"])
+        notes.append(note)
     if given:
         was = "; ".join(f"{e['model']} {'/'.join(str(e[k]) for k in given)}" for e in entries)
         flags = ", ".join("--no-memory" if k == "memory" else f"--{k} {v}" for k, v in given.items())
         notes.append(f"Reduced from the suite's settings: {flags} on the "
                      f"command line (the suite says {'/'.join(given)}: {was}).")
     return {**suite, "note": " ".join(x for x in notes if x), "entries": [{**e, **given} for e in entries]}
+
+
+def _keep_targets(entries: list[dict], targets: list[str], suite: str) -> tuple[list[dict], str]:
+    from edgevfm_runtime.errors import InputError
+
+    had = {t for e in entries for t in e["targets"] or []}
+    unknown = set(targets) - had
+    if unknown:
+        raise InputError(f"--targets {','.join(sorted(unknown))}: not among suite {suite}'s presets ({', '.join(sorted(had))})")
+    kept = [{**e, "targets": [t for t in e["targets"] or [] if t in targets]} for e in entries]
+    dropped = sorted(had - set(targets))
+    return kept, f"Only the presets {', '.join(targets)} (--targets); not run: {', '.join(dropped) or 'none'}."

@@ -105,18 +105,9 @@ def export(model: str, *, target: str, variant: str | None = None, weights: str 
         wanted = [n for n, p in precisions.items() if calibrated(tgt, recipe, n, p)]
         if cset and wanted:
             feeds, calib_info = calibration_feeds(family, torch_model, recipe, cset, eval_specs, emit, wanted)
-        entries = {}
-        for comp in comps:
-            t = time.perf_counter()
-            emit(f"exporting {comp.name} → {preset.name} ({precisions[comp.name]}) …")
-            conv = tgt.convert(comp, root, recipe=recipe, precision=precisions[comp.name],
-                               calib=feeds.get(comp.name), emit=emit)
-            conv = conv if isinstance(conv, Converted) else Converted(conv, precisions[comp.name])
-            entries[comp.name] = component_entry(root, conv.file, comp)
-            entries[comp.name].update(converted_entry(root, conv))
-            entries[comp.name]["bytes"] += sum(size_path(root / f) for f in conv.extra_files)
-            emit(f"  {conv.file}: {entries[comp.name]['bytes'] / 1e6:.1f} MB in {time.perf_counter() - t:.1f}s"
-                 + float_note(conv))
+        entries = {comp.name: convert_component(tgt, comp, root, recipe=recipe, precision=precisions[comp.name],
+                                                 calib=feeds.get(comp.name), preset=preset.name, emit=emit)
+                   for comp in comps}
         emit(f"computing the torch FP32 reference on {len(images)} held-out image(s) …")
         golden = family.golden(torch_model, images, recipe)
         np.savez(root / GOLDEN_NAME, **golden)
@@ -138,6 +129,20 @@ def export(model: str, *, target: str, variant: str | None = None, weights: str 
             raise ExportError(f"parity gate FAILED for {family.name} on {preset.name}: " + "; ".join(report.failed)
                               + " (re-run with --no-parity-gate to keep the bundle anyway)")
     return ExportResult(path=dest, manifest=manifest, report=report, seconds=time.perf_counter() - t0)
+
+
+def convert_component(tgt, comp, root: Path, *, recipe: dict, precision: str, calib, preset: str, emit) -> dict:
+    """One component converted by the target into ``root``: its manifest entry (file, hashes, bytes
+    with the converter's extra files, what was converted and how)."""
+    t = time.perf_counter()
+    emit(f"exporting {comp.name} → {preset} ({precision}) …")
+    conv = tgt.convert(comp, root, recipe=recipe, precision=precision, calib=calib, emit=emit)
+    conv = conv if isinstance(conv, Converted) else Converted(conv, precision)
+    entry = component_entry(root, conv.file, comp)
+    entry.update(converted_entry(root, conv))
+    entry["bytes"] += sum(size_path(root / f) for f in conv.extra_files)
+    emit(f"  {conv.file}: {entry['bytes'] / 1e6:.1f} MB in {time.perf_counter() - t:.1f}s" + float_note(conv))
+    return entry
 
 
 def with_sensitivity_target(recipe: dict, target_db: float) -> dict:

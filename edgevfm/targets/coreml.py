@@ -6,7 +6,8 @@ traced torch component (the ``torch.jit.trace`` path works with numpy < 2.4, whi
   quantization (``coremltools.optimize.coreml.experimental.linear_quantize_activations``) calibrates
   by running the model through Core ML prediction, i.e. macOS only: not done here, and the manifest's
   quantization entry says so.
-* SAM's decoder is the static twin (no resize in the graph), ``num_points`` a RangeDim(1..16).
+* SAM's decoder is the static twin (no resize in the graph), ``num_points`` a RangeDim over
+  the decoder's declared range (1..18).
 
 Every package is validated after saving: IO names, dtypes, shapes and ranges against the manifest,
 op histogram (no resize in a static twin), weights by storage type, size on disk.

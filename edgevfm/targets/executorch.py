@@ -6,7 +6,8 @@ estimated), and on devices by ExecuTorch's C++ runtime (Android ``Module``, iOS 
 * int8: PT2E static INT8 with the XNNPACK quantizer (per-channel weights), calibrated on the
   component's calibration feeds, with the accuracy-budget fallback (``executorch_quant``).
 * SAM's decoder is the static twin (low-res masks; the runtime upscales on the host), with a dynamic
-  ``num_points`` (torch.export Dim 1..16); other batch dims are fixed to 1 (batches run item by item).
+  ``num_points`` (torch.export Dim 1..18, the decoder's declared range); other batch dims are fixed to 1
+  (batches run item by item).
 
 A ``.pte`` carries no tensor names: the positional IO order is recorded in the component's
 ``engine_options`` (``input_names`` / ``output_names``), beside ``portable_ops`` — every op left outside

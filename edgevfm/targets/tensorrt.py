@@ -30,14 +30,12 @@ from .trt_checks import qdq_report
 # What TensorRT needs from ort-static: symmetric INT8 everywhere (TensorRT ignores zero points).
 TRT_INT8 = {"activation_type": "int8", "weight_type": "int8", "symmetric_activations": True, "per_channel": True}
 # Symbolic dims TensorRT keeps dynamic, each with an optimization profile (min, max; opt = the
-# example's size): SAM's prompt points, and the CLIP towers' batch (text embeddings are made in batches).
-# The SAM runtime appends a padding point (or two box corners) to the user's points: the profile
-# covers the decoder's declared points plus those two, and the engine refuses more with a typed error.
-# SAM's prompt batch ("prompts", dim 0 of the decoder's prompt inputs): up to 64 prompt sets per call
-# (the runtime chunks larger batches at the profile's max).
-SAM_USER_POINTS = 16  # the SAM decoder component's dim_ranges["num_points"] maximum (mobilesam/family.py)
-DYNAMIC_DIMS: dict[str, tuple[int, int]] = {"num_points": (1, SAM_USER_POINTS + 2), "batch": (1, 32),
-                                             "prompts": (1, 64)}
+# example's size). A component's own dim_ranges win (SAM's prompt points: the decoder declares what
+# the runtime's feed can hold, and the engine refuses more with a typed error); these are the ranges
+# of dims no component declares: the CLIP towers' batch (text embeddings are made in batches) and
+# SAM's prompt batch ("prompts", dim 0 of the decoder's prompt inputs: up to 64 prompt sets per call,
+# the runtime chunks larger batches at the profile's max).
+DYNAMIC_DIMS: dict[str, tuple[int, int]] = {"batch": (1, 32), "prompts": (1, 64)}
 FP32_OPS = ("LayerNormalization", "ReduceMean", "Pow", "Sqrt", "Softmax", "Erf")
 VERIFICATION = ("Q/DQ graph + its ONNX Runtime parity verified here; "
                 "the TensorRT engine path is not yet verified on hardware")
@@ -54,11 +52,12 @@ def int8_settings(q: dict) -> dict:
 
 def profiles(comp: Component) -> dict[str, dict[str, list[int]]]:
     """min/opt/max shapes per input with a dynamic dim (opt: the example's size)."""
+    ranges = {**DYNAMIC_DIMS, **comp.dim_ranges}
     out = {}
     for t, a in zip(comp.inputs, comp.example_args):
         if any(isinstance(d, str) for d in t.shape):
-            lo = [DYNAMIC_DIMS[d][0] if isinstance(d, str) else d for d in t.shape]
-            hi = [DYNAMIC_DIMS[d][1] if isinstance(d, str) else d for d in t.shape]
+            lo = [ranges[d][0] if isinstance(d, str) else d for d in t.shape]
+            hi = [ranges[d][1] if isinstance(d, str) else d for d in t.shape]
             out[t.name] = {"min": lo, "opt": list(a.shape), "max": hi}
     return out
 
@@ -116,7 +115,7 @@ class TensorRtTarget(Target):
     def convert(self, component: Component, out_dir: Path, *, recipe: dict, precision: str = "fp32",
                 calib: list[dict] | None = None, emit=print) -> Converted:
         twin, host = static_twin(component)
-        comp = fix_dims(twin, keep=tuple(DYNAMIC_DIMS))
+        comp = fix_dims(twin, keep=(*DYNAMIC_DIMS, *twin.dim_ranges))
         name = f"{comp.name}.onnx"
         q = component_quantize(recipe, comp.name)
         info = None

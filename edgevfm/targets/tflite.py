@@ -5,7 +5,7 @@ Graph rules checked after every conversion: no Flex (TF) ops — GELU must be TF
 not Flex Erf (MobileSAM#141) — and no TRANSPOSE above 5-D (TensorFlow#56537: the GPU delegate and
 NPUs reject them; TinyViT's window partition is the usual source). Signature names are the
 manifest's IO names; SAM's decoder is converted as its static twin (low-res masks + IoU,
-1..16 points), upscaled on the host by the runtime."""
+1..18 points: 16 user points + the runtime's 2), upscaled on the host by the runtime."""
 from __future__ import annotations
 
 from dataclasses import replace

@@ -1,7 +1,10 @@
 """The official-mobilesam contender kind: the official TinyViT source loaded from a clone, given our
 checkpoint's weights, exported the plain way. The clone is stood in for by a file that builds our own
 TinyViT port under the official constructor's signature (same state-dict keys), so the plumbing —
-loading the file, the strict weight copy, the plain export, the cache and the engine — is what runs."""
+loading the file, the strict weight copy, the plain export, the cache and the engine — is what runs;
+with ``MOBILESAM_SRC`` set to a real clone the same test also runs the official code itself."""
+import os
+
 import numpy as np
 import pytest
 
@@ -17,8 +20,12 @@ def TinyViT(*, in_chans, embed_dims, depths, num_heads, window_sizes, mlp_ratio,
 '''
 
 
-@pytest.fixture
-def fake_clone(tmp_path):
+@pytest.fixture(params=["stand-in", "MOBILESAM_SRC"])
+def fake_clone(request, tmp_path):
+    if request.param == "MOBILESAM_SRC":
+        if not os.environ.get("MOBILESAM_SRC"):
+            pytest.skip("MOBILESAM_SRC (a clone of the official MobileSAM) is not set")
+        return os.environ["MOBILESAM_SRC"]
     f = tmp_path / "MobileSAM" / "mobile_sam" / "modeling" / "tiny_vit_sam.py"
     f.parent.mkdir(parents=True)
     f.write_text(FAKE_OFFICIAL)

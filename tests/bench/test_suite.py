@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from edgevfm.bench.suite import SuiteError, load_suite
+from edgevfm.bench.suite import SuiteError, load_suite, suites_dir
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -110,7 +110,7 @@ def test_contender_options_expand_environment_variables(tmp_path, monkeypatch):
     assert c == {"name": "official", "kind": "official-mobilesam", "options": {"src": "/somewhere/MobileSAM"}}
 
 
-@pytest.mark.parametrize("name", ["published", "edge", "sam_quant_x86", "embed_quant_x86"])
+@pytest.mark.parametrize("name", sorted(f.stem for f in suites_dir().glob("*.yaml")))
 def test_published_suites_load(name):
     suite = load_suite(name)
     assert suite["entries"] and all(e["targets"] for e in suite["entries"])
@@ -134,3 +134,14 @@ def test_only_and_no_memory_are_recorded_and_checked():
     assert "Only clip of the suite's sam, dinov2, clip" in suite["note"] and "--no-memory" in suite["note"]
     with pytest.raises(InputError, match="--only clp: not in suite published"):
         with_overrides(load_suite("published"), runs=None, warmup=None, only=["clp"])
+
+
+def test_targets_override_keeps_those_presets_and_says_which_were_dropped():
+    from edgevfm.cli.bench import with_overrides
+    from edgevfm_runtime.errors import InputError
+
+    suite = with_overrides(load_suite("sam_quant_x86"), runs=None, warmup=None, targets=["x86-int8", "onnx-fp32"])
+    assert suite["entries"][0]["targets"] == ["onnx-fp32", "x86-int8"]
+    assert "--targets" in suite["note"] and "not run: arm-int8, onnx-int8, x86-bf16" in suite["note"]
+    with pytest.raises(InputError, match="--targets x86-int9: not among suite sam_quant_x86's presets"):
+        with_overrides(load_suite("sam_quant_x86"), runs=None, warmup=None, targets=["x86-int9"])

@@ -75,3 +75,35 @@ def test_expectations_are_checked_and_reported(suite_result):
     assert [x["passed"] for x in e] == [True, False, None]  # a ratio > 0; no SQNR reaches 1000 dB; no such row
     assert e[1]["value"] < 1000
     assert "**FAIL**" in md and "**not measured**" in md
+
+
+def test_a_variant_contender_is_timed_in_the_entrys_group(small_dino, tmp_path):
+    """A student is another variant of the model: its row joins the teacher's group (one interleaved
+    loop, speed-up vs the teacher) instead of a group of its own."""
+    from edgevfm.cli.main import main
+
+    (tmp_path / "students.yaml").write_text("""
+name: students
+threads: 1
+warmup: 0
+runs: 2
+reuse: true
+memory: false
+baselines: []
+models:
+  - model: dinov2
+    variant: vits14
+    set: ["input_size=[112, 112]"]
+    targets: [onnx-fp32]
+    contenders:
+      - {name: reg student, kind: variant, options: {variant: vits14-reg, set: ["input_size=[112, 112]"]}}
+    baseline: onnx-fp32
+""")
+    work = tmp_path / "work"
+    shutil.copytree(small_dino, work / small_dino.name)
+    assert main(["bench", "--suite", str(tmp_path / "students.yaml"), "-o", str(work), "--results", str(tmp_path)]) == 0
+    [g] = json.loads((tmp_path / "students.json").read_text())["groups"]
+    assert g["variant"] == "vits14" and [r["name"] for r in g["rows"]] == ["reg student", "onnx-fp32"]
+    student = g["rows"][0]
+    assert student["variant"] == "vits14-reg" and student["speedup"]["features"]["vs"] == "onnx-fp32"
+    assert (work / "dinov2-vits14-reg-onnx-fp32" / "manifest.json").is_file()

@@ -5,22 +5,27 @@ from edgevfm.export.pipeline import with_sensitivity_target
 from edgevfm.recipes import RecipeError, component_precision, component_quantize
 from edgevfm.targets import PRESETS, TARGETS, recipe_for
 
-QUANT_PRESETS = ["onnx-fp16", "onnx-int8", "x86-fp32", "x86-bf16", "x86-int8", "arm-fp32", "arm-int8"]
+INT8_PRESETS = [p for p in PRESETS if PRESETS.get(p).precision == "int8"]
 
 
-@pytest.mark.parametrize("preset", QUANT_PRESETS)
+@pytest.mark.parametrize("preset", list(PRESETS))
 def test_every_preset_has_a_valid_recipe_with_thresholds(preset):
+    from edgevfm.models import get_model
+
     r = recipe_for("sam", preset)
     assert r["target"] == preset
     th = r["parity"]["thresholds"]
-    assert th["encoder"]["image_embeddings"]["sqnr_db"] >= 28 and th["task"]["mask_iou"] >= 0.85
-    assert TARGETS.get(PRESETS.get(preset).target).supports(None, PRESETS.get(preset).precision) is None
+    sqnr, iou = th["encoder"]["image_embeddings"]["sqnr_db"], th["task"]["mask_iou"]
+    assert sqnr >= 15 and 0.75 <= iou <= 1  # the loosest bar: TensorRT INT8 Q/DQ
+    if PRESETS.get(preset).precision == "fp32":
+        assert sqnr >= 50 and iou >= 0.98
+    assert TARGETS.get(PRESETS.get(preset).target).supports(get_model("sam"), PRESETS.get(preset).precision) is None
 
 
-@pytest.mark.parametrize("preset", ["onnx-int8", "x86-int8", "arm-int8"])
+@pytest.mark.parametrize("preset", INT8_PRESETS)
 def test_int8_presets_keep_the_sam_decoder_float(preset):
     r = recipe_for("sam", preset)
-    assert component_precision(r, "decoder", "int8") == "fp32"
+    assert component_precision(r, "decoder", "int8") in ("fp32", "fp16")
     assert component_precision(r, "encoder", "int8") == "int8"
 
 

@@ -7,9 +7,7 @@ import edgevfm_runtime as rt
 from edgevfm.export.pipeline import export
 from edgevfm_runtime.models.clip_tokenizer import ClipTokenizer
 
-
-def rel_err(a, b):
-    return float(np.abs(np.asarray(a, np.float64) - b).max() / max(np.abs(b).max(), 1e-12))
+from numerics import rel_err
 
 
 @pytest.fixture(scope="module")

@@ -32,7 +32,7 @@ def points_decoder() -> Component:
                       TensorSpec("point_labels", "float32", (1, "num_points"))],
                      [TensorSpec("scores", "float32", (1, 4))],
                      dynamic_axes={"point_coords": {1: "num_points"}, "point_labels": {1: "num_points"}},
-                     dim_ranges={"num_points": (1, 16)})
+                     dim_ranges={"num_points": (1, 18)})  # as SAM's decoder: 16 user points + 2
 
 
 def points_feed(n: int, seed: int = 0) -> dict[str, np.ndarray]:

@@ -85,14 +85,15 @@ def sam_decoder_mlpackage(tmp_path_factory):
 
 
 def test_sam_decoder_static_twin_with_point_range(sam_decoder_mlpackage):
-    """The SAM decoder package: the manifest's (twin's) IO names, points a RangeDim 1..16, no resize,
+    """The SAM decoder package: the manifest's (twin's) IO names, points a RangeDim 1..18 (16 user points +
+    the runtime's 2), no resize,
     float32 IO, and the program's numerics follow torch for several point counts and label kinds."""
     comp, pkg, conv = sam_decoder_mlpackage
     spec = conv.notes["spec"]
     assert spec["inputs"] == ["image_embeddings", "point_coords", "point_labels", "mask_input", "has_mask_input"]
     assert spec["outputs"] == ["iou_predictions", "low_res_masks"] == [t.name for t in conv.outputs]
     io = {t["name"]: t for t in spec["io"]}
-    assert io["point_coords"]["shape"] == [1, [1, 16], 2] and io["point_labels"]["shape"] == [1, [1, 16]]
+    assert io["point_coords"]["shape"] == [1, [1, 18], 2] and io["point_labels"]["shape"] == [1, [1, 18]]
     assert io["image_embeddings"]["shape"] == [1, 256, 64, 64]
     assert all(t["dtype"] == "float32" for t in spec["io"])
     assert spec["resize_ops"] == [] and not any("resize" in op or "upsample" in op for op in spec["ops"])
@@ -134,7 +135,7 @@ def sam_ios_bundles(tmp_path_factory):
 @pytest.mark.skipif(platform.system() == "Darwin", reason="checks the off-macOS manifest")
 @pytest.mark.parametrize("preset", ["ios-fp16", "ios-int8"])
 def test_sam_ios_export(sam_ios_bundles, preset, capsys):
-    """Full MobileSAM exports: packages match the manifest, the decoder takes 1..16 points and does no
+    """Full MobileSAM exports: packages match the manifest, the decoder takes 1..18 points and does no
     resize, INT8 weights only in the encoder, parity not claimed, the host estimate recorded beside it."""
     import coremltools as ct
 
@@ -149,7 +150,7 @@ def test_sam_ios_export(sam_ios_bundles, preset, capsys):
     dec = m["components"]["decoder"]
     ranges = {i.name: [(r.lowerBound, r.upperBound) for r in i.type.multiArrayType.shapeRange.sizeRanges]
               for i in ct.models.MLModel(str(res.path / dec["file"]), skip_model_load=True).get_spec().description.input}
-    assert ranges["point_coords"] == [(1, 1), (1, 16), (2, 2)] and ranges["point_labels"] == [(1, 1), (1, 16)]
+    assert ranges["point_coords"] == [(1, 1), (1, 18), (2, 2)] and ranges["point_labels"] == [(1, 1), (1, 18)]
     assert "orig_im_size" not in [t["name"] for t in dec["inputs"]] and dec["host_outputs"] == {"masks": "sam_upscale_masks"}
     enc_weights = m["components"]["encoder"]["conversion"]["spec"]["weights"]
     assert m["components"]["decoder"]["precision"] == "fp16"

@@ -20,7 +20,9 @@ _SOURCE = WeightSource(
     hf_filename="mobile_sam.pt",
 )
 
-MAX_POINTS = 16  # prompt points a static-shape engine (Core ML, LiteRT, TensorRT) accepts
+MAX_USER_POINTS = 16  # prompt points a user may give an engine with a points range (Core ML, TensorRT, ExecuTorch)
+# The decoder's point input: the user's points plus the runtime's padding point or two box corners.
+MAX_POINTS = MAX_USER_POINTS + 2
 ENCODER_INPUTS = [TensorSpec("images", "float32", (1, 3, IMG_SIZE, IMG_SIZE), "NCHW")]
 ENCODER_OUTPUTS = [TensorSpec("image_embeddings", "float32", (1, 256, 64, 64), "NCHW")]
 DECODER_INPUTS = [

@@ -9,9 +9,6 @@ from torch import nn
 from ..spec import Component, TensorSpec
 from .export import SamOnnxDecoder
 
-MAX_POINTS = 16  # engines with shape profiles / RangeDims accept 1..MAX_POINTS prompt points
-
-
 class SamLowResDecoder(nn.Module):
     """``SamOnnxDecoder`` minus ``orig_im_size`` and ``masks``: same tokens, same numerics."""
 

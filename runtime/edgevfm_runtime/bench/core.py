@@ -21,9 +21,12 @@ from .workloads import build_workload
 SCHEMA_VERSION = 1
 
 
-def _group_key(source) -> tuple:
-    m = source.manifest["model"]
-    return m["name"], m["variant"], json.dumps(source.preprocess.get("input_size"))
+def _group_key(opened) -> tuple:
+    """Contenders timed together: one model, variant and input size. A contender of another variant
+    (a distilled student) says which variant's group it is timed in (``info["group_variant"]``)."""
+    m = opened.source.manifest["model"]
+    variant = opened.info.get("group_variant", m["variant"])
+    return m["name"], variant, json.dumps(opened.source.preprocess.get("input_size"))
 
 
 def _measure_parity(opened, options: dict) -> dict:
@@ -106,7 +109,7 @@ def run_bench(specs: list[ContenderSpec], *, runs: int = 20, warmup: int = 3, th
     groups: dict[tuple, list[str]] = {}
     for s in specs:
         if s.name in opened:
-            groups.setdefault(_group_key(opened[s.name].source), []).append(s.name)
+            groups.setdefault(_group_key(opened[s.name]), []).append(s.name)
     out_groups = []
     for (model, variant, size), members in groups.items():
         image = bench_image(opened[members[0]].source)

@@ -31,7 +31,10 @@ class SamPredictor:
     """
 
     def __init__(self, bundle: Bundle, *, engine: str | None = None, **options):
-        if bundle.manifest["model"]["family"] != "mobilesam":
+        from ..families import family_of
+        from ..families.sam import SamFamily
+
+        if not isinstance(family_of(bundle), SamFamily):  # the family registry says, not a name
             raise BundleError(f"SamPredictor needs a MobileSAM bundle; {bundle.root} holds {bundle.model}")
         self.bundle = bundle
         self.encoder = bundle.session("encoder", engine=engine, **options)

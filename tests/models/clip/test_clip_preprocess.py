@@ -13,7 +13,7 @@ from clip_testing import assert_close
 def test_matches_golden_pixel_values(golden):
     x = preprocess(golden["image"], size=224)
     assert x.dtype == np.float32 and x.shape == (1, 3, 224, 224)
-    assert_close(x, golden["pixel_values"], name="pixel_values", rel=1e-6)
+    assert_close(x, golden["pixel_values"], name="pixel_values", tol=1e-6)
 
 
 @pytest.mark.parametrize(

@@ -12,16 +12,11 @@ import torch
 from edgevfm.models.clip.checkpoint import load_clip
 from edgevfm.models.clip.config import EOT_TOKEN, SOT_TOKEN
 
+from numerics import rel_err
+
 REPO = Path(__file__).resolve().parents[3]
 SOURCES = REPO / "tests" / "data" / "sources"
 TOL = 1e-5
-
-
-def rel_err(actual, expected) -> float:
-    """Largest absolute difference relative to the largest reference magnitude."""
-    actual, expected = np.asarray(actual, np.float32), np.asarray(expected, np.float32)
-    assert actual.shape == expected.shape, f"shape {actual.shape} != {expected.shape}"
-    return float(np.abs(actual - expected).max() / np.abs(expected).max())
 
 
 @pytest.fixture(scope="module")

@@ -17,19 +17,13 @@ from edgevfm.models.dinov2.checkpoint import load_dinov2, read_dinov2_checkpoint
 from edgevfm_runtime.errors import EdgeVFMError
 
 from dinov2_testing import golden_paths
+from numerics import rel_err
 
 REPO = Path(__file__).resolve().parents[3]
 SOURCES = REPO / "tests" / "data" / "sources"
 SIZES = ((224, 224), (182, 308))
 TOL = 1e-5
 TIMM = {"vits14": "timm_vit_small_patch14_dinov2.safetensors", "vits14-reg": "timm_vit_small_patch14_reg4_dinov2.pth"}
-
-
-def rel_err(actual, expected) -> float:
-    """Largest absolute difference relative to the largest reference magnitude."""
-    actual, expected = np.asarray(actual, np.float32), np.asarray(expected, np.float32)
-    assert actual.shape == expected.shape, f"shape {actual.shape} != {expected.shape}"
-    return float(np.abs(actual - expected).max() / np.abs(expected).max())
 
 
 def _key(size) -> str:

@@ -9,6 +9,7 @@ import torch
 from PIL import Image
 
 from edgevfm.models.mobilesam.model import PIXEL_MEAN, PIXEL_STD
+from numerics import assert_close  # noqa: F401 - re-exported for the MobileSAM tests
 
 IMAGES = ("chelsea", "portrait")
 PROMPTS = ("point", "two_points", "box", "box_point")
@@ -25,17 +26,6 @@ def mask_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     inter = (a & b).sum(axis=(-2, -1))
     union = (a | b).sum(axis=(-2, -1))
     return np.where(union == 0, 1.0, inter / np.maximum(union, 1))
-
-
-def assert_close(actual, expected, *, tol: float, name: str = "") -> float:
-    """max|a - e| <= tol * max(1, max|e|); returns the error for reporting."""
-    actual = np.asarray(actual, dtype=np.float64)
-    expected = np.asarray(expected, dtype=np.float64)
-    assert actual.shape == expected.shape, f"{name}: shape {actual.shape} != {expected.shape}"
-    err = float(np.abs(actual - expected).max())
-    scale = max(1.0, float(np.abs(expected).max()))
-    assert err <= tol * scale, f"{name}: max abs error {err:.3g} > {tol * scale:.3g}"
-    return err
 
 
 def pil_resize(image: np.ndarray, input_size) -> np.ndarray:

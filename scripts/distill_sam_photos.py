@@ -3,7 +3,7 @@
 train/: astronaut, rocket, immunohistochemistry, retina, hubble_deep_field
 held/:  chelsea, coffee (never trained on; used only for the student-vs-teacher mask IoU)
 
-    python bench/distill_sam/sample_photos.py OUT_DIR
+    python scripts/distill_sam_photos.py OUT_DIR
 """
 from __future__ import annotations
 
