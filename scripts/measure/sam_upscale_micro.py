@@ -1,7 +1,7 @@
 """Host SAM mask upscaling alone, interleaved: banded row gathers (runtime/edgevfm_runtime/sam/upscale.py) vs the
 previous BLAS product chain with the default BLAS threads and with BLAS limited to one thread (needs threadpoolctl).
 
-    PYTHONPATH=runtime python bench/sam_upscale_micro.py
+    PYTHONPATH=runtime python scripts/measure/sam_upscale_micro.py
 """
 import numpy as np, time
 from threadpoolctl import threadpool_limits

@@ -1,6 +1,6 @@
 """Our OpenVINO session vs OpenVINO's benchmark_app on the same IR, interleaved, same threads/precision/shape.
 
-    python bench/native_agreement.py BUNDLE [--rounds 5] [--runs 30] [--threads 1] --json OUT.json --md OUT.md
+    python scripts/measure/native_agreement.py BUNDLE [--rounds 5] [--runs 30] [--threads 1] --json OUT.json --md OUT.md
 
 Each round times our session (runtime `Bundle.session`, model alone: a fixed input, no pre/post-processing)
 for --runs calls, then runs benchmark_app with -niter --runs; the medians of each round are compared.

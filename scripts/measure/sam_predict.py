@@ -3,7 +3,7 @@ interleaved: one ``set_image`` per bundle, then rounds of one ``predict`` per co
 order. ``--old-upscale`` adds, per host-upscaled bundle, a row with the previous host upscaling (one
 BLAS product chain ``A @ low_res @ Bᵀ`` over all four tokens) for a ratio from the same run.
 
-    python bench/sam_predict.py BUNDLE... [--rounds 20] [--threads 2] [--old-upscale] [--md OUT.md]
+    python scripts/measure/sam_predict.py BUNDLE... [--rounds 20] [--threads 2] [--old-upscale] [--md OUT.md]
 """
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ def main(argv=None) -> int:
     base = next(iter(times))
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
                platform.processor())
-    lines = [f"Command: `python bench/sam_predict.py {' '.join(argv or sys.argv[1:])}`", "",
+    lines = [f"Command: `python scripts/measure/sam_predict.py {' '.join(argv or sys.argv[1:])}`", "",
              f"Host: {cpu}, {os.cpu_count()} logical CPUs; load average at end {os.getloadavg()}; "
              f"threads {args.threads}; image {image.shape[1]}x{image.shape[0]}; multimask click; "
              f"{args.warmup} warm-up + {args.rounds} rounds, interleaved (order alternates per round).", "",

@@ -1,7 +1,7 @@
 """Markdown table of an INT8 checkpoint sweep: one bundle folder per (model, preset, checkpoint), exported
 with ``--no-parity-gate`` so a failing gate still leaves its measured parity in the manifest.
 
-    python bench/int8_seeds_table.py SWEEP_DIR > bench/results/int8_seeds.md
+    python scripts/measure/int8_seeds_table.py SWEEP_DIR > bench/results/int8_seeds.md
 """
 from __future__ import annotations
 
