@@ -65,8 +65,6 @@ class DinoV2Family(ModelFamily):
 
         model = load_dinov2(weights.path)  # config (depth, registers) read off the checkpoint
         if model.config.num_register_tokens != VARIANTS[variant].num_register_tokens:
-            from .._loading import CheckpointError
-
             other = "vits14-reg" if model.config.num_register_tokens else "vits14"
             raise CheckpointError(f"{weights.path} is a {other} checkpoint; pass --variant {other}")
         return model
