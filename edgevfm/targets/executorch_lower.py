@@ -69,12 +69,51 @@ def delegated_calls(edge) -> int:
                and getattr(n.target, "__name__", "") == "executorch_call_delegate")
 
 
+def fold_constants(program: torch.export.ExportedProgram) -> torch.export.ExportedProgram:
+    """``program`` with every subgraph that depends only on parameters/buffers computed once.
+
+    Models that derive their deploy weights in ``forward`` from the checkpoint's parameters (MobileSAM's
+    Conv2d_BN folds BatchNorm, its window attention slices q/k/v rows out of ``qkv`` and gathers the
+    relative-position bias) export those derivations as graph ops. The XNNPACK partitioner only takes a
+    Conv/Linear whose weight is a constant, so each of them stayed on the portable kernels and cut the
+    graph into ~80 delegate partitions, each run through XNNPACK's whole pass pipeline (the lowering
+    of the 1024-px encoder did not finish in 25 min). Folded, the weights are constants again."""
+    from executorch.exir.operator.util import _QUANT_PRIMITIVES
+    from executorch.exir.passes import constant_prop_pass as cp
+
+    # The default skip set names edge ops; this program is still ATen: PT2E's Q/DQ pairs must stay
+    # (XNNPACK matches them), and so must ``full`` (folding it only grows the file).
+    skip = cp._DEFAULT_SKIP_TARGETS | set(_QUANT_PRIMITIVES) | {torch.ops.aten.full.default}
+    return cp.constant_prop_pass(program, custom_skip_targets=skip)
+
+
+def drop_noop_expands(gm: torch.fx.GraphModule):
+    """Edge pass: ``expand_copy`` to the shape it already has (``matmul`` of 4-D tensors decomposes into
+    expand + view + bmm) is an identity that XNNPACK does not take; left in, each one splits the delegate."""
+    from torch.fx.passes.infra.pass_base import PassResult
+
+    changed = False
+    for node in list(gm.graph.nodes):
+        if node.op != "call_function" or "expand_copy" not in str(node.target):
+            continue
+        src, val = node.args[0], node.meta.get("val")
+        if isinstance(src, torch.fx.Node) and val is not None and "val" in src.meta \
+                and tuple(src.meta["val"].shape) == tuple(val.shape):
+            node.replace_all_uses_with(src)
+            gm.graph.erase_node(node)
+            changed = True
+    if changed:
+        gm.recompile()
+    return PassResult(gm, changed)
+
+
 def lower(program: torch.export.ExportedProgram, delegate: str = "xnnpack") -> tuple[bytes, dict]:
     """The ``.pte`` bytes of ``program`` lowered to ``delegate``, and the lowering report."""
     from executorch.exir import to_edge_transform_and_lower
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        edge = to_edge_transform_and_lower(program, partitioner=partitioners(delegate))
+        edge = to_edge_transform_and_lower(fold_constants(program), transform_passes=[drop_noop_expands],
+                                          partitioner=partitioners(delegate))
         report = {"delegate": delegate, "delegated_subgraphs": delegated_calls(edge), "portable_ops": portable_ops(edge)}
         return edge.to_executorch().buffer, report
