@@ -90,8 +90,30 @@ edgevfm_status edgevfm_bundle_open(const char* path, int verify, edgevfm_bundle*
   return guard([&] {
     need(path, "path");
     need(out, "out");
-    *out = new edgevfm_bundle{edgevfm::Bundle::open(path, {verify != 0})};
+    edgevfm::OpenOptions options;
+    options.verify = verify != 0;
+    *out = new edgevfm_bundle{edgevfm::Bundle::open(path, options)};
   });
+}
+
+edgevfm_status edgevfm_bundle_open_signed(const char* path, int verify, const char* const* trusted_keys, int n_keys,
+                                          edgevfm_bundle** out) {
+  return guard([&] {
+    need(path, "path");
+    need(out, "out");
+    if (n_keys < 0) throw edgevfm::InputError("n_keys must be >= 0");
+    if (n_keys > 0) need(trusted_keys, "trusted_keys");
+    edgevfm::OpenOptions options{verify != 0, std::vector<std::string>{}};
+    for (int i = 0; i < n_keys; ++i) {
+      need(trusted_keys[i], "trusted_keys[i]");
+      options.trusted_keys->emplace_back(trusted_keys[i]);
+    }
+    *out = new edgevfm_bundle{edgevfm::Bundle::open(path, options)};
+  });
+}
+
+const char* edgevfm_bundle_signed_by(const edgevfm_bundle* bundle) {
+  return bundle ? bundle->bundle.signed_by().c_str() : "";
 }
 
 void edgevfm_bundle_free(edgevfm_bundle* bundle) { delete bundle; }

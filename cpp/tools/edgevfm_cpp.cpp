@@ -19,7 +19,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 const char* kUsage =
-    "usage: edgevfm-cpp check BUNDLE [--engine E] [--json]\n"
+    "usage: edgevfm-cpp check BUNDLE [--engine E] [--json] [--trust PUBKEY.pem]...\n"
     "       edgevfm-cpp run BUNDLE IMAGE [--engine E] [--point X,Y[,L]]... [--box X0,Y0,X1,Y1] [--single] [-o MASK.pgm]\n"
     "       edgevfm-cpp bench BUNDLE IMAGE [--engine E] [--runs N] [--threads T]\n";
 
@@ -30,7 +30,14 @@ struct Args {
   bool json = false, single = false;
   int runs = 10;
   edgevfm::EngineOptions options;
+  edgevfm::OpenOptions open;  // --trust KEY (repeatable): the bundle's signature is checked
 };
+
+edgevfm::Bundle open_bundle(const Args& a) {
+  const auto bundle = edgevfm::Bundle::open(a.bundle, a.open);
+  if (!bundle.signed_by().empty()) std::cerr << "signature: valid, by trusted key " << bundle.signed_by() << "\n";
+  return bundle;
+}
 
 std::vector<float> numbers(const std::string& s, const char* what) {
   std::vector<float> v;
@@ -67,6 +74,10 @@ Args parse(int argc, char** argv) {
     else if (s == "-o" || s == "--output") a.output = value();
     else if (s == "--runs") a.runs = std::stoi(value());
     else if (s == "--threads") a.options["threads"] = value();
+    else if (s == "--trust") {
+      if (!a.open.trusted_keys) a.open.trusted_keys.emplace();
+      a.open.trusted_keys->push_back(value());
+    }
     else if (!s.empty() && s[0] == '-') throw edgevfm::InputError("unknown option " + s + "\n" + kUsage);
     else pos.push_back(s);
   }
@@ -93,7 +104,7 @@ edgevfm::SamPrompt prompt_of(const Args& a, int w, int h) {
 }
 
 int cmd_check(const Args& a) {
-  const auto bundle = edgevfm::Bundle::open(a.bundle);
+  const auto bundle = open_bundle(a);
   const auto report = edgevfm::run_check(bundle, a.engine, a.options);
   if (a.json) {
     std::cout << report.to_json() << "\n";
@@ -115,7 +126,7 @@ int cmd_check(const Args& a) {
 
 int cmd_run(const Args& a) {
   if (a.image.empty()) throw edgevfm::InputError(kUsage);
-  const auto bundle = edgevfm::Bundle::open(a.bundle);
+  const auto bundle = open_bundle(a);
   const auto img = edgevfm::load_image(a.image);
   const std::string& family = bundle.manifest().family;
   if (family == "mobilesam") {
@@ -161,7 +172,7 @@ std::string stats_json(std::vector<double> v) {
 int cmd_bench(const Args& a) {
   if (a.image.empty()) throw edgevfm::InputError(kUsage);
   if (a.runs < 1) throw edgevfm::InputError("--runs must be >= 1");
-  const auto bundle = edgevfm::Bundle::open(a.bundle);
+  const auto bundle = open_bundle(a);
   if (bundle.manifest().family != "mobilesam") throw edgevfm::InputError("bench times the SAM pipeline; give a MobileSAM bundle");
   const auto img = edgevfm::load_image(a.image);
   edgevfm::SamPredictor sam(bundle, a.engine, a.options);

@@ -21,6 +21,9 @@ def load(path: Path):
     lib.edgevfm_last_error.restype = C.c_char_p
     lib.edgevfm_bundle_open.argtypes = [C.c_char_p, C.c_int, vpp]
     lib.edgevfm_bundle_free.argtypes = [vp]
+    lib.edgevfm_bundle_open_signed.argtypes = [C.c_char_p, C.c_int, C.POINTER(C.c_char_p), C.c_int, vpp]
+    lib.edgevfm_bundle_signed_by.argtypes = [vp]
+    lib.edgevfm_bundle_signed_by.restype = C.c_char_p
     lib.edgevfm_bundle_family.argtypes = [vp]
     lib.edgevfm_bundle_family.restype = C.c_char_p
     lib.edgevfm_check.argtypes = [vp, C.c_char_p, C.POINTER(C.c_int), C.POINTER(C.c_void_p)]
@@ -50,9 +53,18 @@ def _ptr(a: np.ndarray | None):
 
 
 class Bundle:
-    def __init__(self, lib, path, verify: bool = True):
+    def __init__(self, lib, path, verify: bool = True, trusted_keys=None):
         self.lib, self.h = lib, C.c_void_p()
-        check(lib, lib.edgevfm_bundle_open(str(path).encode(), int(verify), C.byref(self.h)))
+        if trusted_keys is None:
+            check(lib, lib.edgevfm_bundle_open(str(path).encode(), int(verify), C.byref(self.h)))
+        else:
+            keys = (C.c_char_p * max(len(trusted_keys), 1))(*[str(k).encode() for k in trusted_keys])
+            check(lib, lib.edgevfm_bundle_open_signed(str(path).encode(), int(verify), keys, len(trusted_keys),
+                                                      C.byref(self.h)))
+
+    @property
+    def signed_by(self) -> str:
+        return self.lib.edgevfm_bundle_signed_by(self.h).decode()
 
     def __del__(self):
         if getattr(self, "h", None):

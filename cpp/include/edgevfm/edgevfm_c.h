@@ -29,6 +29,12 @@ const char* edgevfm_last_error(void);
 
 /* verify: nonzero checks every file's size and sha256. */
 edgevfm_status edgevfm_bundle_open(const char* path, int verify, edgevfm_bundle** out);
+/* As edgevfm_bundle_open, and manifest.sig must be an Ed25519 signature of manifest.json by one of the
+ * n_keys trusted public keys (PEM file paths; n_keys >= 1). */
+edgevfm_status edgevfm_bundle_open_signed(const char* path, int verify, const char* const* trusted_keys, int n_keys,
+                                          edgevfm_bundle** out);
+/* Id of the trusted key that signed the bundle ("" when opened without trusted keys); owned by the bundle. */
+const char* edgevfm_bundle_signed_by(const edgevfm_bundle* bundle);
 void edgevfm_bundle_free(edgevfm_bundle* bundle);
 /* Model family ("mobilesam", "dinov2", "clip"); owned by the bundle. */
 const char* edgevfm_bundle_family(const edgevfm_bundle* bundle);
