@@ -350,3 +350,42 @@ def test_signed_bundle_is_verified(cpp_lib, cpp_bundle, cpp_build, tmp_path):
     (dst / "manifest.json").write_text((dst / "manifest.json").read_text() + " ")  # changed after signing
     with pytest.raises(capi.CppError, match="signature does not match manifest.json"):
         capi.Bundle(cpp_lib, dst, trusted_keys=[pub])
+
+
+def _keys(d: dict, *path) -> set:
+    for p in path:
+        d = d[p]
+    return set(d)
+
+
+def test_bench_json_has_the_python_fields(cpp_build, cpp_bundle, tmp_path):
+    """edgevfm-cpp bench --json writes the fields edgevfm-rt bench --json writes (envelope, group, row,
+    latency statistics, speed-up, parity summary, host), with the SAM pipeline's steps."""
+    from PIL import Image
+
+    from edgevfm_runtime.bench.contenders import ContenderSpec
+    from edgevfm_runtime.bench.core import run_bench
+
+    path = cpp_bundle("sam", "x86-fp32")
+    rgb = _photos(path)[0]
+    Image.fromarray(rgb).save(tmp_path / "p.png")
+    proc = _cli(cpp_build, "bench", path, tmp_path / "p.png", "--runs", "2", "--json")
+    assert proc.returncode == 0, proc.stderr
+    ours = json.loads(proc.stdout)
+    py = run_bench([ContenderSpec("py", str(path))], runs=2, warmup=0, memory=False, emit=lambda s: None, n_boot=10,
+                   cool_down_ms=0)
+    assert _keys(ours) == _keys(py)
+    assert _keys(ours, "settings") == _keys(py, "settings")
+    assert _keys(ours, "host") == _keys(py, "host")
+    g, pg = ours["groups"][0], py["groups"][0]
+    assert set(g) == set(pg) and (g["model"], g["variant"], g["input_size"]) == (pg["model"], pg["variant"], pg["input_size"])
+    row, prow = g["rows"][0], pg["rows"][0]
+    assert set(row) == set(prow)
+    assert set(prow["latency_ms"]) <= set(row["latency_ms"])  # set_image, predict, pipeline (+ preprocess here)
+    for step in prow["latency_ms"]:
+        assert set(row["latency_ms"][step]) == set(prow["latency_ms"][step])
+        assert set(row["speedup"][step]) == set(prow["speedup"][step])
+        assert len(row["samples_ms"][step]) == 2
+    assert row["parity"] == prow["parity"]  # both summarise the manifest's parity block
+    for k in ("preset", "precision", "weights", "bundle_sha256", "files", "size_bytes"):
+        assert row[k] == prow[k], k
