@@ -16,7 +16,7 @@ cpp_pkgs=()
 for need in cmake:cmake g++:g++ ninja:ninja-build pkg-config:pkgconf; do
   command -v "${need%%:*}" >/dev/null || cpp_pkgs+=("${need##*:}")
 done
-for need in nlohmann/json.hpp:nlohmann-json3-dev gtest/gtest.h:libgtest-dev stb/stb_image.h:libstb-dev zip.h:libzip-dev; do
+for need in nlohmann/json.hpp:nlohmann-json3-dev gtest/gtest.h:libgtest-dev stb/stb_image.h:libstb-dev zip.h:libzip-dev openssl/evp.h:libssl-dev; do
   [ -e "/usr/include/${need%%:*}" ] || cpp_pkgs+=("${need##*:}")
 done
 if [ ${#cpp_pkgs[@]} -gt 0 ] && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then

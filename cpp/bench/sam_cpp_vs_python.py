@@ -63,10 +63,10 @@ def main() -> None:
 
         Image.fromarray(rgb).save(Path(d) / "p.png")
         res = json.loads(subprocess.run([str(build / "edgevfm-cpp"), "bench", str(bundle), str(Path(d) / "p.png"),
-                                         "--runs", str(a.rounds), "--point", f"{w * 0.5},{h * 0.5}"],
+                                         "--runs", str(a.rounds), "--point", f"{w * 0.5},{h * 0.5}", "--json"],
                                         capture_output=True, text=True, check=True).stdout)
     med = {k: float(np.median(v)) for k, v in t.items()}
-    lat = res["latency_ms"]
+    lat = res["groups"][0]["rows"][0]["latency_ms"]
     lines = [
         f"# C++ vs Python SAM pipeline (embed + predict, one {w}x{h} photo, one click), {a.rounds} alternating rounds",
         "",
@@ -75,8 +75,8 @@ def main() -> None:
         "",
         f"* Python / C++ median time ratio: **{med['python'] / med['cpp']:.3f}** (>1: C++ faster)",
         f"* pre-processing share of the pipeline: Python {med['python_pre'] / med['python']:.1%}, "
-        f"C++ {lat['preprocess']['median'] / lat['total']['median']:.1%}",
-        f"* C++ predict (decoder + mask post-processing) share: {lat['predict']['median'] / lat['total']['median']:.1%}",
+        f"C++ {lat['preprocess']['p50'] / lat['pipeline']['p50']:.1%}",
+        f"* C++ predict (decoder + mask post-processing) share: {lat['predict']['p50'] / lat['pipeline']['p50']:.1%}",
     ]
     text = "\n".join(lines) + "\n"
     print(text)

@@ -9,6 +9,7 @@
 
 #include "edgevfm/errors.hpp"
 #include "edgevfm/sha256.hpp"
+#include "edgevfm/signing.hpp"
 
 namespace edgevfm {
 
@@ -68,7 +69,10 @@ Bundle Bundle::open(const std::string& path, const OpenOptions& options) {
   std::string root = path;
   while (root.size() > 1 && root.back() == '/') root.pop_back();
   const std::string manifest_path = regular_file_inside(root, "manifest.json", "manifest.json");
-  auto m = std::make_shared<Manifest>(parse_manifest(read_text(manifest_path, kMaxManifestBytes)));
+  const std::string manifest_bytes = read_text(manifest_path, kMaxManifestBytes);
+  std::string signed_by;
+  if (options.trusted_keys) signed_by = verify_signature(root, manifest_bytes, *options.trusted_keys);
+  auto m = std::make_shared<Manifest>(parse_manifest(manifest_bytes));
   if (options.verify) {
     for (const auto& c : m->components) {
       verify(root, c.file, "components." + c.name + ".file", c.sha256, c.file_bytes);
@@ -79,7 +83,9 @@ Bundle Bundle::open(const std::string& path, const OpenOptions& options) {
     }
     if (!m->golden_file.empty()) verify(root, m->golden_file, "golden.file", m->golden_sha256, m->golden_bytes);
   }
-  return Bundle(root, std::move(m));
+  Bundle b(root, std::move(m));
+  b.signed_by_ = std::move(signed_by);
+  return b;
 }
 
 std::string Bundle::component_path(const std::string& component) const {

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "edgevfm/check.hpp"
 #include "edgevfm/embed.hpp"
@@ -52,6 +53,33 @@ void need(const void* p, const char* what) {
 }
 
 std::string engine_name(const char* engine) { return engine ? engine : ""; }
+
+// Prompt set i of arrays laid out set after set; `mask` holds its copy of the mask_input.
+edgevfm::SamPrompt prompt_at(int i, const float* points_xy, const int32_t* labels, int n_points, const float* boxes,
+                             const float* mask_input, int multimask, edgevfm::Tensor& mask) {
+  if (n_points < 0) throw edgevfm::InputError("n_points must be >= 0");
+  if (n_points > 0) {
+    need(points_xy, "points_xy");
+    need(labels, "labels");
+  }
+  edgevfm::SamPrompt prompt;
+  const std::size_t first = static_cast<std::size_t>(i) * static_cast<std::size_t>(n_points);
+  for (std::size_t j = first; j < first + static_cast<std::size_t>(n_points); ++j) {
+    prompt.points.push_back({points_xy[2 * j], points_xy[2 * j + 1]});
+    prompt.labels.push_back(labels[j]);
+  }
+  if (boxes != nullptr) {
+    const float* b = boxes + 4 * static_cast<std::size_t>(i);
+    prompt.box = edgevfm::Box{b[0], b[1], b[2], b[3]};
+  }
+  if (mask_input != nullptr) {
+    mask = edgevfm::Tensor(edgevfm::DType::f32, {1, 256, 256});
+    std::memcpy(mask.data(), mask_input + static_cast<std::size_t>(i) * 256 * 256, mask.nbytes());
+    prompt.mask_input = &mask;
+  }
+  prompt.multimask = multimask != 0;
+  return prompt;
+}
 }  // namespace
 
 extern "C" {
@@ -62,8 +90,30 @@ edgevfm_status edgevfm_bundle_open(const char* path, int verify, edgevfm_bundle*
   return guard([&] {
     need(path, "path");
     need(out, "out");
-    *out = new edgevfm_bundle{edgevfm::Bundle::open(path, {verify != 0})};
+    edgevfm::OpenOptions options;
+    options.verify = verify != 0;
+    *out = new edgevfm_bundle{edgevfm::Bundle::open(path, options)};
   });
+}
+
+edgevfm_status edgevfm_bundle_open_signed(const char* path, int verify, const char* const* trusted_keys, int n_keys,
+                                          edgevfm_bundle** out) {
+  return guard([&] {
+    need(path, "path");
+    need(out, "out");
+    if (n_keys < 0) throw edgevfm::InputError("n_keys must be >= 0");
+    if (n_keys > 0) need(trusted_keys, "trusted_keys");
+    edgevfm::OpenOptions options{verify != 0, std::vector<std::string>{}};
+    for (int i = 0; i < n_keys; ++i) {
+      need(trusted_keys[i], "trusted_keys[i]");
+      options.trusted_keys->emplace_back(trusted_keys[i]);
+    }
+    *out = new edgevfm_bundle{edgevfm::Bundle::open(path, options)};
+  });
+}
+
+const char* edgevfm_bundle_signed_by(const edgevfm_bundle* bundle) {
+  return bundle ? bundle->bundle.signed_by().c_str() : "";
 }
 
 void edgevfm_bundle_free(edgevfm_bundle* bundle) { delete bundle; }
@@ -116,24 +166,8 @@ edgevfm_status edgevfm_sam_predict(const edgevfm_sam* sam, const edgevfm_embeddi
   return guard([&] {
     need(sam, "sam");
     need(embedding, "embedding");
-    if (n_points < 0) throw edgevfm::InputError("n_points must be >= 0");
-    if (n_points > 0) {
-      need(points_xy, "points_xy");
-      need(labels, "labels");
-    }
-    edgevfm::SamPrompt prompt;
-    for (int i = 0; i < n_points; ++i) {
-      prompt.points.push_back({points_xy[2 * i], points_xy[2 * i + 1]});
-      prompt.labels.push_back(labels[i]);
-    }
-    if (box != nullptr) prompt.box = edgevfm::Box{box[0], box[1], box[2], box[3]};
     edgevfm::Tensor mask;
-    if (mask_input != nullptr) {
-      mask = edgevfm::Tensor(edgevfm::DType::f32, {1, 256, 256});
-      std::memcpy(mask.data(), mask_input, mask.nbytes());
-      prompt.mask_input = &mask;
-    }
-    prompt.multimask = multimask != 0;
+    const auto prompt = prompt_at(0, points_xy, labels, n_points, box, mask_input, multimask, mask);
     const auto r = sam->predictor.predict(embedding->embedding, prompt);
     if (logits != nullptr) std::memcpy(logits, r.logits.data(), r.logits.nbytes());
     if (scores != nullptr) std::memcpy(scores, r.scores.data(), r.scores.size() * sizeof(float));
@@ -141,6 +175,30 @@ edgevfm_status edgevfm_sam_predict(const edgevfm_sam* sam, const edgevfm_embeddi
     if (count != nullptr) *count = r.count;
   });
 }
+
+edgevfm_status edgevfm_sam_predict_batch(const edgevfm_sam* sam, const edgevfm_embedding* embedding, int k,
+                                         const float* points_xy, const int32_t* labels, int n_points,
+                                         const float* boxes, const float* mask_input, int multimask, float* logits,
+                                         float* scores, float* low_res, int* count) {
+  return guard([&] {
+    need(sam, "sam");
+    need(embedding, "embedding");
+    if (k < 1) throw edgevfm::InputError("k (prompt sets) must be >= 1, got " + std::to_string(k));
+    std::vector<edgevfm::Tensor> masks(static_cast<std::size_t>(k));
+    std::vector<edgevfm::SamPrompt> prompts;
+    for (int i = 0; i < k; ++i) {
+      prompts.push_back(prompt_at(i, points_xy, labels, n_points, boxes, mask_input, multimask,
+                                  masks[static_cast<std::size_t>(i)]));
+    }
+    const auto r = sam->predictor.predict(embedding->embedding, prompts);
+    if (logits != nullptr) std::memcpy(logits, r.logits.data(), r.logits.nbytes());
+    if (scores != nullptr) std::memcpy(scores, r.scores.data(), r.scores.size() * sizeof(float));
+    if (low_res != nullptr) std::memcpy(low_res, r.low_res.data(), r.low_res.nbytes());
+    if (count != nullptr) *count = r.count;
+  });
+}
+
+int edgevfm_sam_max_batch(const edgevfm_sam* sam) { return sam ? sam->predictor.max_batch() : 0; }
 
 edgevfm_status edgevfm_embedder_new(const edgevfm_bundle* bundle, const char* engine, edgevfm_embedder** out) {
   return guard([&] {

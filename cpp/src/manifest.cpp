@@ -1,6 +1,8 @@
 #include "edgevfm/manifest.hpp"
 
+#include "json_schema.hpp"
 #include "manifest_json.hpp"
+#include "manifest_schema.hpp"
 #include "preprocess_legacy.hpp"
 
 namespace edgevfm {
@@ -249,6 +251,12 @@ Manifest parse_manifest(const std::string& text) {
   if (m.schema_version != 1 && m.schema_version != 2) {
     throw BundleError("bundle schema_version " + std::to_string(m.schema_version) +
                       " is not supported by this runtime (supports 1, 2); re-export the bundle or upgrade edgevfm");
+  }
+  if (m.schema_version == 2) {
+    static const detail::JsonSchema schema(Json::parse(detail::manifest_schema_text()));
+    if (const auto error = schema.first_error(root); !error.empty()) {
+      throw BundleError("manifest does not follow the published schema: " + error);
+    }
   }
   const Json& model = field(root, "model", "");
   m.name = get<std::string>(model, "name", "model");

@@ -1,5 +1,6 @@
 #include "edgevfm/sam.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -41,6 +42,13 @@ SamPredictor::SamPredictor(const Bundle& bundle, const std::string& engine, cons
   }
   encoder_ = bundle.session("encoder", engine, options);
   decoder_ = bundle.session("decoder", engine, options);
+  // The prompt batch: a named dim 0 of point_coords is dynamic; a number is the only batch it takes.
+  for (const auto& t : bundle.manifest().component("decoder").inputs) {
+    if (t.name == "point_coords" && !t.shape.empty() && t.shape[0] > 0) {
+      max_batch_ = static_cast<int>(t.shape[0]);
+      fixed_batch_ = true;
+    }
+  }
 }
 
 ImageEmbedding SamPredictor::embed(const ImageView& image) const {
@@ -103,44 +111,129 @@ std::map<std::string, Tensor> SamPredictor::decoder_feed(const SamPrompt& p, int
   return feed;
 }
 
-SamResult SamPredictor::predict(const ImageEmbedding& emb, const SamPrompt& prompt) const {
+namespace {
+const char* const kBatchedInputs[] = {"point_coords", "point_labels", "mask_input", "has_mask_input"};
+
+// Rows [start, start + n) of the per-set feeds stacked along dim 0 (each set's tensor has dim 0 = 1),
+// padded to `size` rows with copies of the last one.
+Tensor stack_rows(const std::vector<std::map<std::string, Tensor>>& feeds, const char* name, std::size_t start,
+                  std::size_t n, std::size_t size) {
+  const Tensor& first = feeds[start].at(name);
+  std::vector<int64_t> shape = first.shape();
+  shape[0] = static_cast<int64_t>(size);
+  Tensor out(first.dtype(), shape);
+  const std::size_t row = first.nbytes();
+  for (std::size_t i = 0; i < size; ++i) {
+    const Tensor& t = feeds[start + std::min(i, n - 1)].at(name);
+    std::memcpy(static_cast<uint8_t*>(out.data()) + i * row, t.data(), row);
+  }
+  return out;
+}
+
+std::string count_text(std::size_t n, const char* what) { return std::to_string(n) + " " + what; }
+}  // namespace
+
+SamBatchResult SamPredictor::decode(const ImageEmbedding& emb, const std::vector<SamPrompt>& prompts,
+                                    bool batched) const {
   const Manifest& m = bundle_.manifest();
   const int h = emb.original_height(), w = emb.original_width();
-  auto feed_tensors = decoder_feed(prompt, h, w);
-  Feed feed{{"image_embeddings", &emb.features()}};
-  for (const auto& [k, v] : feed_tensors) feed[k] = &v;
-  Outputs out = decoder_->run(feed);
-  const auto need = [&](const char* name) -> Tensor& {
-    auto it = out.find(name);
-    if (it == out.end()) throw EngineError(std::string("the decoder returned no '") + name + "'");
-    return it->second;
-  };
-  const Tensor& low = need("low_res_masks");
-  const Tensor& iou = need("iou_predictions");
-  Tensor full = out.count("masks") ? std::move(out.at("masks")) : sam_upscale(low, h, w, m.prompt.long_side);
+  if (prompts.empty()) throw InputError("give at least one prompt set");
+  const SamPrompt& p0 = prompts.front();
+  std::vector<std::map<std::string, Tensor>> feeds;
+  feeds.reserve(prompts.size());
+  for (std::size_t i = 0; i < prompts.size(); ++i) {
+    const SamPrompt& p = prompts[i];
+    const std::string which = "prompt set " + std::to_string(i);
+    const std::string rule = ": every set in one batch has the same number of points, all or none a box, all or "
+                             "none a mask_input, and one multimask setting";
+    if (p.points.size() != p0.points.size()) {
+      throw InputError(which + " has " + count_text(p.points.size(), "point(s)") + " but set 0 has " +
+                       std::to_string(p0.points.size()) + rule);
+    }
+    if (p.box.has_value() != p0.box.has_value()) {
+      throw InputError(which + (p.box ? " has a box but set 0 has none" : " has no box but set 0 has one") + rule);
+    }
+    if ((p.mask_input != nullptr) != (p0.mask_input != nullptr)) {
+      throw InputError(which + (p.mask_input ? " has a mask_input but set 0 has none" : " has no mask_input but set 0 has one") + rule);
+    }
+    if (p.multimask != p0.multimask) throw InputError(which + "'s multimask differs from set 0's" + rule);
+    try {
+      feeds.push_back(decoder_feed(p, h, w));
+    } catch (const InputError& e) {
+      if (!batched) throw;
+      throw InputError(which + ": " + e.what());
+    }
+  }
   // Select the outputs: multimask tokens, or the single-mask one.
-  const std::vector<int> sel = prompt.multimask ? m.sam.multimask_outputs : std::vector<int>{m.sam.single_mask_output};
-  const auto k_total = static_cast<int>(low.shape()[low.shape().size() - 3]);
-  const int lh = static_cast<int>(low.shape()[low.shape().size() - 2]), lw = static_cast<int>(low.shape().back());
-  SamResult r;
+  const std::vector<int> sel = p0.multimask ? m.sam.multimask_outputs : std::vector<int>{m.sam.single_mask_output};
+  SamBatchResult r;
+  r.prompts = static_cast<int>(prompts.size());
   r.count = static_cast<int>(sel.size());
   r.height = h;
   r.width = w;
-  r.logits = Tensor(DType::f32, {r.count, h, w});
-  r.low_res = Tensor(DType::f32, {r.count, lh, lw});
-  r.masks.resize(static_cast<std::size_t>(r.count) * h * w);
-  const std::size_t plane = static_cast<std::size_t>(h) * w, lplane = static_cast<std::size_t>(lh) * lw;
-  if (full.numel() != static_cast<std::size_t>(k_total) * plane) {
-    throw EngineError("decoder masks " + full.describe() + " do not match the image size " + std::to_string(w) + "x" + std::to_string(h));
+  r.logits = Tensor(DType::f32, {r.prompts, r.count, h, w});
+  const std::size_t plane = static_cast<std::size_t>(h) * w;
+  for (std::size_t start = 0; start < prompts.size();) {
+    const std::size_t n = std::min(prompts.size() - start, static_cast<std::size_t>(max_batch_));
+    const std::size_t size = fixed_batch_ ? static_cast<std::size_t>(max_batch_) : n;
+    std::map<std::string, Tensor> stacked;
+    for (const char* name : kBatchedInputs) stacked[name] = stack_rows(feeds, name, start, n, size);
+    Feed feed{{"image_embeddings", &emb.features()}, {"orig_im_size", &feeds.front().at("orig_im_size")}};
+    for (const auto& [k, v] : stacked) feed[k] = &v;
+    Outputs out = decoder_->run(feed);
+    const auto need = [&](const char* name) -> Tensor& {
+      auto it = out.find(name);
+      if (it == out.end()) throw EngineError(std::string("the decoder returned no '") + name + "'");
+      return it->second;
+    };
+    const Tensor& low = need("low_res_masks");
+    const Tensor& iou = need("iou_predictions");
+    if (low.shape().size() < 3) throw EngineError("decoder low_res_masks " + low.describe() + " is not (K, C, h, w)");
+    Tensor full = out.count("masks") ? std::move(out.at("masks")) : sam_upscale(low, h, w, m.prompt.long_side);
+    const auto k_total = static_cast<int>(low.shape()[low.shape().size() - 3]);
+    const int lh = static_cast<int>(low.shape()[low.shape().size() - 2]), lw = static_cast<int>(low.shape().back());
+    const std::size_t lplane = static_cast<std::size_t>(lh) * lw;
+    if (start == 0) r.low_res = Tensor(DType::f32, {r.prompts, r.count, lh, lw});
+    if (full.numel() != size * k_total * plane || low.numel() != size * k_total * lplane ||
+        iou.numel() != size * static_cast<std::size_t>(k_total)) {
+      throw EngineError("decoder outputs " + full.describe() + ", " + low.describe() + ", " + iou.describe() +
+                        " do not match " + std::to_string(size) + " prompt set(s) on a " + std::to_string(w) + "x" +
+                        std::to_string(h) + " image");
+    }
+    for (std::size_t b = 0; b < n; ++b) {
+      for (int i = 0; i < r.count; ++i) {
+        const int k = sel[static_cast<std::size_t>(i)];
+        if (k < 0 || k >= k_total) throw BundleError("manifest selects mask output " + std::to_string(k) + " of " + std::to_string(k_total));
+        const std::size_t src = b * k_total + static_cast<std::size_t>(k), dst = (start + b) * r.count + i;
+        std::memcpy(r.logits.f32() + dst * plane, full.f32() + src * plane, plane * sizeof(float));
+        std::memcpy(r.low_res.f32() + dst * lplane, low.f32() + src * lplane, lplane * sizeof(float));
+        r.scores.push_back(iou.f32()[src]);
+      }
+    }
+    start += n;
   }
-  for (int i = 0; i < r.count; ++i) {
-    const int k = sel[static_cast<std::size_t>(i)];
-    if (k < 0 || k >= k_total) throw BundleError("manifest selects mask output " + std::to_string(k) + " of " + std::to_string(k_total));
-    std::memcpy(r.logits.f32() + i * plane, full.f32() + k * plane, plane * sizeof(float));
-    std::memcpy(r.low_res.f32() + i * lplane, low.f32() + k * lplane, lplane * sizeof(float));
-    r.scores.push_back(iou.f32()[k]);
-    for (std::size_t j = 0; j < plane; ++j) r.masks[i * plane + j] = r.logits.f32()[i * plane + j] > m.sam.mask_threshold;
-  }
+  r.masks.resize(r.logits.numel());
+  const float* lg = r.logits.f32();
+  for (std::size_t j = 0; j < r.masks.size(); ++j) r.masks[j] = lg[j] > m.sam.mask_threshold;
+  return r;
+}
+
+SamBatchResult SamPredictor::predict(const ImageEmbedding& emb, const std::vector<SamPrompt>& prompts) const {
+  return decode(emb, prompts, true);
+}
+
+SamResult SamPredictor::predict(const ImageEmbedding& emb, const SamPrompt& prompt) const {
+  SamBatchResult b = decode(emb, {prompt}, false);
+  SamResult r;
+  r.count = b.count;
+  r.height = b.height;
+  r.width = b.width;
+  r.logits = std::move(b.logits);
+  r.logits.reshape({b.count, b.height, b.width});
+  r.low_res = std::move(b.low_res);
+  r.low_res.reshape(std::vector<int64_t>(r.low_res.shape().begin() + 1, r.low_res.shape().end()));
+  r.masks = std::move(b.masks);
+  r.scores = std::move(b.scores);
   return r;
 }
 

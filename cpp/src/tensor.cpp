@@ -121,4 +121,16 @@ std::string Tensor::describe() const {
   return s + "]";
 }
 
+void Tensor::reshape(std::vector<int64_t> shape) {
+  std::size_t n = 1;
+  std::string dims;
+  for (auto d : shape) {
+    if (d < 0) throw InputError("negative tensor dimension");
+    n *= static_cast<std::size_t>(d);
+    dims += (dims.empty() ? "" : ",") + std::to_string(d);
+  }
+  if (n != numel()) throw InputError("cannot reshape " + describe() + " to [" + dims + "]");
+  shape_ = std::move(shape);
+}
+
 }  // namespace edgevfm

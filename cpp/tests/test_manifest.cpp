@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <iterator>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 
 #include "edgevfm/errors.hpp"
 #include "edgevfm/manifest.hpp"
@@ -11,12 +14,12 @@ std::string manifest(int version, const std::string& preprocess, const std::stri
     "model": {"name": "sam", "family": "mobilesam", "variant": "vit_t", "license": "x", "source": "x",
               "weights": {"kind": "random", "id": "random:0", "random": true}},
     "target": {"preset": "x86-fp32", "engine": "openvino", "precision": "fp32"},
-    "components": {"encoder": {"file": "encoder.xml", "sha256": "00", "bytes": 1,
+    "components": {"encoder": {"file": "encoder.xml", "sha256": "0000000000000000000000000000000000000000000000000000000000000000", "bytes": 1,
         "inputs": [{"name": "images", "dtype": "float32", "shape": [1, 3, 1024, 1024]}],
         "outputs": [{"name": "image_embeddings", "dtype": "float32", "shape": [1, 256, "h", "w"]}]}},
     "preprocess": )" + preprocess + R"(,
     "postprocess": {"mask_threshold": 0.0},
-    "parity": {"reference": "r", "gated": true, "thresholds": {"encoder": {"image_embeddings": {"cosine": 0.999}},
+    "parity": {"reference": "r", "gated": true, "status": "passed", "thresholds": {"encoder": {"image_embeddings": {"cosine": 0.999}},
                                                                "task": {"mask_iou": 0.99}}},
     "provenance": {})" + extra + "}";
 }
@@ -55,11 +58,11 @@ TEST(Manifest, SchemaTwoStepsAndPrompt) {
 
 TEST(Manifest, RejectsUnknownVersionOpAndKind) {
   EXPECT_THROW(edgevfm::parse_manifest(manifest(3, R"({"kind": "sam_resize_longest"})")), edgevfm::BundleError);
-  EXPECT_THROW(edgevfm::parse_manifest(manifest(2, R"({"steps": [{"op": "rotate"}]})")), edgevfm::BundleError);
+  EXPECT_THROW(edgevfm::parse_manifest(manifest(2, R"({"kind": "dinov2", "steps": [{"op": "rotate"}]})")), edgevfm::BundleError);
   EXPECT_THROW(edgevfm::parse_manifest(manifest(1, R"({"kind": "yolo"})")), edgevfm::BundleError);
   EXPECT_THROW(edgevfm::parse_manifest("{not json"), edgevfm::BundleError);
   try {
-    edgevfm::parse_manifest(manifest(2, R"({"steps": [{"op": "resize", "interpolation": "bilinear"}]})"));
+    edgevfm::parse_manifest(manifest(2, R"({"kind": "dinov2", "steps": [{"op": "resize", "interpolation": "bilinear"}]})"));
     FAIL() << "no error";
   } catch (const edgevfm::BundleError& e) {
     EXPECT_NE(std::string(e.what()).find("preprocess.steps[0].size"), std::string::npos) << e.what();
@@ -71,4 +74,59 @@ TEST(Manifest, PathsMustStayInsideTheBundle) {
   EXPECT_THROW(edgevfm::check_relative("../x", "f"), edgevfm::BundleError);
   EXPECT_THROW(edgevfm::check_relative("/etc/passwd", "f"), edgevfm::BundleError);
   EXPECT_THROW(edgevfm::check_relative("a//b", "f"), edgevfm::BundleError);
+}
+
+namespace {
+// A schema-valid manifest with one change (JSON Pointer -> value; a null value removes the field).
+std::string broken(const std::string& pointer, const nlohmann::json& value) {
+  auto j = nlohmann::json::parse(manifest(2, R"({"kind": "dinov2", "steps": [
+      {"op": "resize", "size": [224, 224], "interpolation": "bicubic", "resampler": "pillow"}]})"));
+  const nlohmann::json::json_pointer p(pointer);
+  if (value.is_null()) {
+    j.at(p.parent_pointer()).erase(p.back());
+  } else {
+    j[p] = value;
+  }
+  return j.dump();
+}
+
+std::string error_of(const std::string& text) {
+  try {
+    edgevfm::parse_manifest(text);
+  } catch (const edgevfm::BundleError& e) {
+    return e.what();
+  }
+  return "(accepted)";
+}
+}  // namespace
+
+TEST(ManifestSchema, BrokenManifestsNameTheField) {
+  ASSERT_EQ(error_of(broken("/model/license", "MIT")), "(accepted)");
+  const std::pair<std::string, nlohmann::json> cases[] = {
+      {"/model/license", nullptr},
+      {"/components/encoder/sha256", "xyz"},
+      {"/target/preset", 3},
+      {"/parity/status", "maybe"},
+      {"/components/encoder/inputs/0/dtype", "float128"},
+      {"/components/encoder/bytes", -1},
+      {"/preprocess/steps/0/op", "rotate"},
+      {"/preprocess/steps/0/antialias", true},
+  };
+  const char* expected[] = {
+      "missing field model.license",
+      "field components.encoder.sha256 = \"xyz\" does not match",
+      "field target.preset has the wrong type",
+      "field parity.status must be one of",
+      "field components.encoder.inputs[0].dtype must be one of",
+      "field components.encoder.bytes must be >= 0",
+      "field preprocess.steps[0] = ",
+      "field preprocess.steps[0].antialias is not allowed",
+  };
+  for (std::size_t i = 0; i < std::size(cases); ++i) {
+    const auto e = error_of(broken(cases[i].first, cases[i].second));
+    EXPECT_NE(e.find("does not follow the published schema"), std::string::npos) << e;
+    EXPECT_NE(e.find(expected[i]), std::string::npos) << cases[i].first << ": " << e;
+  }
+  // a conditional rule: not_verified bundles name the device to verify on
+  EXPECT_NE(error_of(broken("/parity/status", "not_verified")).find("missing field parity.verify_on"), std::string::npos);
 }

@@ -14,14 +14,15 @@
 #include "edgevfm/errors.hpp"
 #include "edgevfm/preprocess.hpp"
 #include "edgevfm/sam.hpp"
+#include "bench_json.hpp"
 
 namespace {
 using Clock = std::chrono::steady_clock;
 
 const char* kUsage =
-    "usage: edgevfm-cpp check BUNDLE [--engine E] [--json]\n"
+    "usage: edgevfm-cpp check BUNDLE [--engine E] [--json] [--trust PUBKEY.pem]...\n"
     "       edgevfm-cpp run BUNDLE IMAGE [--engine E] [--point X,Y[,L]]... [--box X0,Y0,X1,Y1] [--single] [-o MASK.pgm]\n"
-    "       edgevfm-cpp bench BUNDLE IMAGE [--engine E] [--runs N] [--threads T]\n";
+    "       edgevfm-cpp bench BUNDLE IMAGE [--engine E] [--runs N] [--threads T] [--json]\n";
 
 struct Args {
   std::string cmd, bundle, image, engine, output;
@@ -30,7 +31,14 @@ struct Args {
   bool json = false, single = false;
   int runs = 10;
   edgevfm::EngineOptions options;
+  edgevfm::OpenOptions open;  // --trust KEY (repeatable): the bundle's signature is checked
 };
+
+edgevfm::Bundle open_bundle(const Args& a) {
+  const auto bundle = edgevfm::Bundle::open(a.bundle, a.open);
+  if (!bundle.signed_by().empty()) std::cerr << "signature: valid, by trusted key " << bundle.signed_by() << "\n";
+  return bundle;
+}
 
 std::vector<float> numbers(const std::string& s, const char* what) {
   std::vector<float> v;
@@ -67,6 +75,10 @@ Args parse(int argc, char** argv) {
     else if (s == "-o" || s == "--output") a.output = value();
     else if (s == "--runs") a.runs = std::stoi(value());
     else if (s == "--threads") a.options["threads"] = value();
+    else if (s == "--trust") {
+      if (!a.open.trusted_keys) a.open.trusted_keys.emplace();
+      a.open.trusted_keys->push_back(value());
+    }
     else if (!s.empty() && s[0] == '-') throw edgevfm::InputError("unknown option " + s + "\n" + kUsage);
     else pos.push_back(s);
   }
@@ -93,7 +105,7 @@ edgevfm::SamPrompt prompt_of(const Args& a, int w, int h) {
 }
 
 int cmd_check(const Args& a) {
-  const auto bundle = edgevfm::Bundle::open(a.bundle);
+  const auto bundle = open_bundle(a);
   const auto report = edgevfm::run_check(bundle, a.engine, a.options);
   if (a.json) {
     std::cout << report.to_json() << "\n";
@@ -115,7 +127,7 @@ int cmd_check(const Args& a) {
 
 int cmd_run(const Args& a) {
   if (a.image.empty()) throw edgevfm::InputError(kUsage);
-  const auto bundle = edgevfm::Bundle::open(a.bundle);
+  const auto bundle = open_bundle(a);
   const auto img = edgevfm::load_image(a.image);
   const std::string& family = bundle.manifest().family;
   if (family == "mobilesam") {
@@ -146,48 +158,49 @@ int cmd_run(const Args& a) {
 
 double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
-std::string stats_json(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  double sum = 0;
-  for (double x : v) sum += x;
-  const double median = v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-  char buf[200];
-  std::snprintf(buf, sizeof buf, "{\"median\": %.3f, \"mean\": %.3f, \"min\": %.3f, \"max\": %.3f, \"n\": %zu}", median,
-                sum / static_cast<double>(v.size()), v.front(), v.back(), v.size());
-  return buf;
-}
-
-// SAM pipeline stages timed separately: pre-processing, encoder, decoder (+ mask post-processing).
-int cmd_bench(const Args& a) {
+// The SAM pipeline as edgevfm-rt's bench times it: set_image (pre-processing + encoder), predict
+// (decoder + mask post-processing), pipeline (their sum per run); preprocess on its own as well.
+int cmd_bench(const Args& a, const std::string& command) {
   if (a.image.empty()) throw edgevfm::InputError(kUsage);
   if (a.runs < 1) throw edgevfm::InputError("--runs must be >= 1");
-  const auto bundle = edgevfm::Bundle::open(a.bundle);
+  const auto bundle = open_bundle(a);
   if (bundle.manifest().family != "mobilesam") throw edgevfm::InputError("bench times the SAM pipeline; give a MobileSAM bundle");
   const auto img = edgevfm::load_image(a.image);
   edgevfm::SamPredictor sam(bundle, a.engine, a.options);
   const auto prompt = prompt_of(a, img.width(), img.height());
-  std::map<std::string, std::vector<double>> t;
+  edgevfm::tools::BenchRun run;
   sam.predict(sam.embed(img.view()), prompt);  // warm-up
   for (int i = 0; i < a.runs; ++i) {
     auto t0 = Clock::now();
     const auto pre = edgevfm::run_preprocess(img.view(), bundle.manifest().preprocess.steps);
-    t["preprocess"].push_back(ms_since(t0));
+    run.samples_ms["preprocess"].push_back(ms_since(t0));
+    (void)pre;
     t0 = Clock::now();
     const auto emb = sam.embed(img.view());
-    t["embed"].push_back(ms_since(t0));
+    run.samples_ms["set_image"].push_back(ms_since(t0));
     t0 = Clock::now();
     const auto r = sam.predict(emb, prompt);
-    t["predict"].push_back(ms_since(t0));
-    t["total"].push_back(t["embed"].back() + t["predict"].back());
+    run.samples_ms["predict"].push_back(ms_since(t0));
+    (void)r;
+    run.samples_ms["pipeline"].push_back(run.samples_ms["set_image"].back() + run.samples_ms["predict"].back());
   }
-  std::printf("{\"bundle\": \"%s\", \"engine\": \"%s\", \"image\": \"%s\", \"runs\": %d, \"latency_ms\": {", a.bundle.c_str(),
-              sam.engine().c_str(), a.image.c_str(), a.runs);
-  bool first = true;
-  for (const auto& [k, v] : t) {
-    std::printf("%s\"%s\": %s", first ? "" : ", ", k.c_str(), stats_json(v).c_str());
-    first = false;
+  run.bundle = bundle.root();
+  run.engine = sam.engine();
+  run.command = command;
+  run.runs = a.runs;
+  run.warmup = 1;
+  run.threads = a.options.count("threads") ? std::stoi(a.options.at("threads")) : 0;
+  run.image_shape = {img.height(), img.width(), 3};
+  if (a.json) {
+    std::cout << edgevfm::tools::bench_json(run) << "\n";
+    return 0;
   }
-  std::printf("}}\n");
+  std::printf("%s on %s, %d runs (ms: p50 / min / max)\n", bundle.root().c_str(), run.engine.c_str(), a.runs);
+  for (const auto& [step, v] : run.samples_ms) {
+    std::vector<double> s = v;
+    std::sort(s.begin(), s.end());
+    std::printf("  %-10s %9.2f %9.2f %9.2f\n", step.c_str(), s[s.size() / 2], s.front(), s.back());
+  }
   return 0;
 }
 }  // namespace
@@ -197,7 +210,11 @@ int main(int argc, char** argv) {
     const Args a = parse(argc, argv);
     if (a.cmd == "check") return cmd_check(a);
     if (a.cmd == "run") return cmd_run(a);
-    if (a.cmd == "bench") return cmd_bench(a);
+    if (a.cmd == "bench") {
+      std::string command = "edgevfm-cpp";
+      for (int i = 1; i < argc; ++i) command += std::string(" ") + argv[i];
+      return cmd_bench(a, command);
+    }
     throw edgevfm::InputError("unknown command '" + a.cmd + "'\n" + kUsage);
   } catch (const edgevfm::Error& e) {
     std::cerr << "edgevfm-cpp: error: " << e.what() << "\n";

@@ -21,6 +21,9 @@ def load(path: Path):
     lib.edgevfm_last_error.restype = C.c_char_p
     lib.edgevfm_bundle_open.argtypes = [C.c_char_p, C.c_int, vpp]
     lib.edgevfm_bundle_free.argtypes = [vp]
+    lib.edgevfm_bundle_open_signed.argtypes = [C.c_char_p, C.c_int, C.POINTER(C.c_char_p), C.c_int, vpp]
+    lib.edgevfm_bundle_signed_by.argtypes = [vp]
+    lib.edgevfm_bundle_signed_by.restype = C.c_char_p
     lib.edgevfm_bundle_family.argtypes = [vp]
     lib.edgevfm_bundle_family.restype = C.c_char_p
     lib.edgevfm_check.argtypes = [vp, C.c_char_p, C.POINTER(C.c_int), C.POINTER(C.c_void_p)]
@@ -30,6 +33,9 @@ def load(path: Path):
     lib.edgevfm_sam_embed.argtypes = [vp, vp, C.c_int, C.c_int, C.c_ssize_t, vpp]
     lib.edgevfm_embedding_free.argtypes = [vp]
     lib.edgevfm_sam_predict.argtypes = [vp, vp, vp, vp, C.c_int, vp, vp, C.c_int, vp, vp, vp, C.POINTER(C.c_int)]
+    lib.edgevfm_sam_predict_batch.argtypes = [vp, vp, C.c_int, vp, vp, C.c_int, vp, vp, C.c_int, vp, vp, vp,
+                                              C.POINTER(C.c_int)]
+    lib.edgevfm_sam_max_batch.argtypes = [vp]
     lib.edgevfm_embedder_new.argtypes = [vp, C.c_char_p, vpp]
     lib.edgevfm_embedder_free.argtypes = [vp]
     lib.edgevfm_embed_image.argtypes = [vp, vp, C.c_int, C.c_int, C.c_ssize_t, C.c_int, vp, C.c_size_t,
@@ -47,9 +53,18 @@ def _ptr(a: np.ndarray | None):
 
 
 class Bundle:
-    def __init__(self, lib, path, verify: bool = True):
+    def __init__(self, lib, path, verify: bool = True, trusted_keys=None):
         self.lib, self.h = lib, C.c_void_p()
-        check(lib, lib.edgevfm_bundle_open(str(path).encode(), int(verify), C.byref(self.h)))
+        if trusted_keys is None:
+            check(lib, lib.edgevfm_bundle_open(str(path).encode(), int(verify), C.byref(self.h)))
+        else:
+            keys = (C.c_char_p * max(len(trusted_keys), 1))(*[str(k).encode() for k in trusted_keys])
+            check(lib, lib.edgevfm_bundle_open_signed(str(path).encode(), int(verify), keys, len(trusted_keys),
+                                                      C.byref(self.h)))
+
+    @property
+    def signed_by(self) -> str:
+        return self.lib.edgevfm_bundle_signed_by(self.h).decode()
 
     def __del__(self):
         if getattr(self, "h", None):
@@ -96,6 +111,30 @@ class Sam:
                                                      _ptr(low), C.byref(n)))
         assert n.value == count
         return logits > 0, scores, low
+
+    def predict_batch(self, emb: "Embedding", points=None, labels=None, box=None, mask_input=None, multimask=True):
+        """points (K, N, 2) with labels (K, N) and/or box (K, 4): masks (K, C, H, W), scores (K, C), low (K, C, 256, 256)."""
+        h, w = emb.size
+        count = 3 if multimask else 1
+        pts = None if points is None else np.ascontiguousarray(points, np.float32)
+        lab = None if labels is None else np.ascontiguousarray(labels, np.int32)
+        bx = None if box is None else np.ascontiguousarray(box, np.float32).reshape(-1, 4)
+        k = len(pts) if pts is not None else len(bx)
+        n_points = 0 if pts is None else pts.shape[1]
+        mi = None if mask_input is None else np.ascontiguousarray(mask_input, np.float32).reshape(k, 256, 256)
+        logits = np.empty((k, count, h, w), np.float32)
+        scores = np.empty((k, count), np.float32)
+        low = np.empty((k, count, 256, 256), np.float32)
+        n = C.c_int()
+        check(self.lib, self.lib.edgevfm_sam_predict_batch(self.h, emb.h, k, _ptr(pts), _ptr(lab), n_points, _ptr(bx),
+                                                           _ptr(mi), int(multimask), _ptr(logits), _ptr(scores),
+                                                           _ptr(low), C.byref(n)))
+        assert n.value == count
+        return logits > 0, scores, low
+
+    @property
+    def max_batch(self) -> int:
+        return self.lib.edgevfm_sam_max_batch(self.h)
 
 
 class Embedding:

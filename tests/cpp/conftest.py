@@ -1,8 +1,11 @@
-"""Builds cpp/ once per session (cached under build/cpp-tests, incremental) and exports the bundles
-the C++ runtime is compared on. Skips only where no C++ compiler or CMake is installed."""
+"""Builds cpp/ once per session (cached under build/cpp-tests, or EDGEVFM_CPP_BUILD; incremental) and
+exports the bundles the C++ runtime is compared on. Skips only where no C++ compiler or CMake is installed.
+
+Build cost: one Ninja build of the library, CLI and example (engines on) shared by every test here; the
+GoogleTest units are built once, in the ASan/UBSan build (test_units_under_asan_ubsan: no engines, -O1,
+line tables only), not a second time here."""
 from __future__ import annotations
 
-import ctypes
 import os
 import shutil
 import subprocess
@@ -12,6 +15,18 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("EDGEVFM_CPP_BUILD", REPO / "build" / "cpp-tests"))
+JOBS = str(max(os.cpu_count() or 1, 1))
+
+
+def configure_and_build(build: Path, options: list[str], target: str | None = None) -> None:
+    """cmake configure (Ninja when installed and the folder is new) and build, failing with the tail of the log."""
+    args = ["cmake", "-S", str(REPO / "cpp"), "-B", str(build), *options]
+    if shutil.which("ninja") and not (build / "CMakeCache.txt").exists():
+        args += ["-G", "Ninja"]
+    build_cmd = ["cmake", "--build", str(build), "-j", JOBS] + (["--target", target] if target else [])
+    for cmd in (args, build_cmd):
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        assert proc.returncode == 0, f"{' '.join(cmd)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
 
 
 def _openvino_cmake_dir() -> str | None:
@@ -42,20 +57,12 @@ def built_engines() -> set[str]:
 def cpp_build() -> Path:
     if shutil.which("cmake") is None or not (shutil.which("c++") or shutil.which("g++") or shutil.which("clang++")):
         pytest.skip("the C++ runtime needs CMake and a C++17 compiler (scripts/setup.sh installs them as root)")
-    ov = _openvino_cmake_dir()
-    args = ["cmake", "-S", str(REPO / "cpp"), "-B", str(BUILD), "-DBUILD_SHARED_LIBS=ON", "-DCMAKE_BUILD_TYPE=Release",
-            f"-DEDGEVFM_WITH_OPENVINO={'ON' if ov else 'OFF'}"]
-    if ov:
-        args.append(f"-DOpenVINO_DIR={ov}")
-    et = _executorch_cmake_dir()
-    args.append(f"-DEDGEVFM_WITH_EXECUTORCH={'ON' if et else 'OFF'}")
-    if et:
-        args.append(f"-Dexecutorch_DIR={et}")
-    if shutil.which("ninja") and not (BUILD / "CMakeCache.txt").exists():
-        args += ["-G", "Ninja"]
-    for cmd in (args, ["cmake", "--build", str(BUILD), "-j", "2"]):
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        assert proc.returncode == 0, f"{' '.join(cmd)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+    ov, et = _openvino_cmake_dir(), _executorch_cmake_dir()
+    options = ["-DBUILD_SHARED_LIBS=ON", "-DCMAKE_BUILD_TYPE=Release", "-DEDGEVFM_BUILD_TESTS=OFF", f"-DEDGEVFM_WITH_OPENVINO={'ON' if ov else 'OFF'}",
+               f"-DEDGEVFM_WITH_EXECUTORCH={'ON' if et else 'OFF'}"]
+    options += [f"-DOpenVINO_DIR={ov}"] if ov else []
+    options += [f"-Dexecutorch_DIR={et}"] if et else []
+    configure_and_build(BUILD, options)
     return BUILD
 
 

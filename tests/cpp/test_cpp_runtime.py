@@ -4,8 +4,10 @@ the C ABI (ctypes), the edgevfm-cpp CLI and the example app, so all three are ex
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,12 +18,37 @@ from edgevfm_runtime.check import run_check
 from edgevfm_runtime.parity import mask_iou
 
 from . import capi
-from .conftest import REPO, built_engines
+from .conftest import built_engines, configure_and_build
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-TARGETS = ["x86-fp32"]  # OpenVINO, compared with the Python runtime output by output
 ENGINE_OF = {"x86-fp32": "openvino", "x86-int8": "openvino", "executorch-fp32": "executorch",
              "executorch-int8": "executorch"}
+# SAM through ExecuTorch: its export takes minutes here (and is being fixed); opt in as the targets suite does.
+SAM_EXECUTORCH = os.environ.get("EDGEVFM_EXECUTORCH_SAM_TEST") == "1"
+SAM_ET_SKIP = "SAM executorch-* bundles are opt-in: EDGEVFM_EXECUTORCH_SAM_TEST=1"
+
+
+def _cases(models):
+    """(model, target) for the Done-when matrix: OpenVINO x86-fp32/int8 for every family, ExecuTorch
+    fp32/int8 for every family (SAM's opt-in). SAM x86-int8 is slow (its NNCF calibration of the full-size
+    encoder takes minutes), like the toolkit's own SAM int8 export tests; x86-int8 through C++ stays
+    covered by DINOv2 and CLIP under -m 'not slow'."""
+    out = []
+    for model in models:
+        for target in ENGINE_OF:
+            marks = ()
+            if model == "sam" and target.startswith("executorch") and not SAM_EXECUTORCH:
+                marks = pytest.mark.skip(reason=SAM_ET_SKIP)
+            elif model == "sam" and target == "x86-int8":
+                marks = pytest.mark.slow
+            out.append(pytest.param(model, target, marks=marks, id=f"{model}-{target}"))
+    return out
+
+
+def _bundle(cpp_bundle, model, target):
+    if ENGINE_OF[target] not in built_engines():
+        pytest.skip(f"the {ENGINE_OF[target]} engine is not built here (its SDK is not installed)")
+    return cpp_bundle(model, target)
 
 
 def _photos(bundle) -> list[np.ndarray]:
@@ -38,29 +65,11 @@ def _cli(cpp_build, *args) -> subprocess.CompletedProcess:
     return subprocess.run([str(cpp_build / "edgevfm-cpp"), *map(str, args)], capture_output=True, text=True, timeout=600)
 
 
-@pytest.mark.parametrize("target", ["x86-int8", "executorch-fp32", "executorch-int8"])
-def test_cli_check_passes_other_presets(cpp_build, cpp_bundle, target):
-    """edgevfm-cpp check PASSES on the golden checkpoint's bundle with the manifest's thresholds
-    (DINOv2: the cheapest family to export here)."""
-    if ENGINE_OF[target] not in built_engines():
-        pytest.skip(f"the {ENGINE_OF[target]} engine is not built here (its SDK is not installed)")
-    proc = _cli(cpp_build, "check", cpp_bundle("dinov2", target))
-    assert proc.returncode == 0 and proc.stdout.rstrip().endswith("PASSED"), proc.stdout[-3000:] + proc.stderr
-
-
-def test_units_ctest(cpp_build):
-    proc = subprocess.run(["ctest", "--test-dir", str(cpp_build), "--output-on-failure"], capture_output=True,
-                          text=True, timeout=600)
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
-    assert "tests passed" in proc.stdout
-
-
-@pytest.mark.parametrize("target", TARGETS)
-@pytest.mark.parametrize("model", ["sam", "dinov2", "clip"])
+@pytest.mark.parametrize("model,target", _cases(["sam", "dinov2", "clip"]))
 def test_cli_check_passes_with_python_metrics(cpp_build, cpp_bundle, model, target):
     """edgevfm-cpp check PASSES, and its per-output metrics are the Python runtime's (same engine,
     bit-identical pre-processing: the images are rebuilt from golden.npz's photos by each runtime)."""
-    bundle = cpp_bundle(model, target)
+    bundle = _bundle(cpp_bundle, model, target)
     proc = _cli(cpp_build, "check", bundle, "--json")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
     assert proc.stdout.rstrip().endswith("PASSED")
@@ -76,9 +85,9 @@ def test_cli_check_passes_with_python_metrics(cpp_build, cpp_bundle, model, targ
                 assert ours["components"][comp][name]["max_abs"] <= 2 * m["max_abs"] + 1e-6, (comp, name)
 
 
-@pytest.mark.parametrize("target", TARGETS)
-def test_sam_matches_python(cpp_lib, cpp_bundle, target):
-    path = cpp_bundle("sam", target)
+@pytest.mark.parametrize("model,target", _cases(["sam"]))
+def test_sam_matches_python(cpp_lib, cpp_bundle, model, target):
+    path = _bundle(cpp_bundle, model, target)
     py = rt.SamPredictor(rt.open(path))
     cpp = capi.Sam(capi.Bundle(cpp_lib, path))
     for rgb in _photos(path):
@@ -104,10 +113,81 @@ def test_sam_matches_python(cpp_lib, cpp_bundle, target):
         assert mask_iou(fb_py[0][0], fb_cpp[0][0]) >= 0.999
 
 
-@pytest.mark.parametrize("target", TARGETS)
-@pytest.mark.parametrize("model", ["dinov2", "clip"])
+def _boxes(h, w, k):
+    rng = np.random.default_rng(k)
+    lo = rng.uniform(0.0, 0.45, (k, 2)) * [w, h]
+    hi = lo + rng.uniform(0.2, 0.55, (k, 2)) * [w, h]
+    return np.concatenate([lo, np.minimum(hi, [w, h])], axis=1).astype(np.float32)
+
+
+def _min_iou(a, b) -> float:
+    return min(mask_iou(x, y) for x, y in zip(a.reshape(-1, *a.shape[-2:]), b.reshape(-1, *b.shape[-2:])))
+
+
+def test_sam_batched_prompts(cpp_lib, cpp_bundle):
+    """K boxes / K point sets in one C++ call: the K single calls' masks and the Python runtime's batched
+    predict (official predict_torch semantics: masks (K, C, H, W), scores (K, C), low-res (K, C, 256, 256))."""
+    path = cpp_bundle("sam", "x86-fp32")
+    py = rt.SamPredictor(rt.open(path))
+    cpp = capi.Sam(capi.Bundle(cpp_lib, path))
+    assert cpp.max_batch == 64  # the decoder's prompt batch is dynamic: calls of up to 64 sets
+    rgb = _photos(path)[0]
+    h, w = rgb.shape[:2]
+    e_py, e_cpp = py.embed(rgb), cpp.embed(rgb)
+    boxes = _boxes(h, w, 6)
+    points = np.stack([boxes[:, :2] * 0.5 + boxes[:, 2:] * 0.5, boxes[:, :2] + 2], axis=1)  # (K, 2, 2)
+    labels = np.tile([1, 0], (len(boxes), 1))
+    ious = {}
+    for name, p in (("boxes", dict(box=boxes)), ("points", dict(points=points, labels=labels)),
+                    ("points+boxes", dict(points=points[:, :1], labels=labels[:, :1], box=boxes))):
+        for multimask in (True, False):
+            m_cpp, s_cpp, l_cpp = cpp.predict_batch(e_cpp, multimask=multimask, **p)
+            m_py, s_py, l_py = py.predict(e_py, multimask=multimask, **p)
+            assert m_cpp.shape == m_py.shape == (len(boxes), 3 if multimask else 1, h, w)
+            assert s_cpp.shape == s_py.shape and l_cpp.shape == l_py.shape
+            singles = [cpp.predict(e_cpp, multimask=multimask, **{k: v[i] for k, v in p.items()})
+                       for i in range(len(boxes))]
+            ious[name, multimask, "single"] = _min_iou(m_cpp, np.stack([m for m, _, _ in singles]))
+            ious[name, multimask, "python"] = _min_iou(m_cpp, m_py)
+            np.testing.assert_allclose(s_cpp, np.stack([s for _, s, _ in singles]), atol=1e-4)
+            np.testing.assert_allclose(s_cpp, s_py, atol=1e-4)
+            assert _cosine(l_cpp, l_py) >= 0.99999
+    assert min(ious.values()) >= 0.999, ious
+    # mask feedback in a batch: each set its own low-res logits
+    _, _, low = cpp.predict_batch(e_cpp, box=boxes[:3], multimask=False)
+    m_cpp, _, _ = cpp.predict_batch(e_cpp, box=boxes[:3], mask_input=low, multimask=False)
+    m_py, _, _ = py.predict(e_py, box=boxes[:3], mask_input=low, multimask=False)
+    assert _min_iou(m_cpp, m_py) >= 0.999
+    with pytest.raises(capi.CppError, match="prompt set 2: box extends outside the"):
+        cpp.predict_batch(e_cpp, box=np.concatenate([boxes[:2], [[0, 0, w + 50, 10]]]))
+
+
+def test_sam_fixed_batch_is_padded_and_chunked(cpp_lib, cpp_bundle, tmp_path):
+    """A decoder whose manifest fixes the prompt batch (LiteRT/Core ML-style, here 2) is called in chunks
+    of 2, the last padded with its own copy: the same masks as the dynamic decoder in one call."""
+    import shutil
+
+    src = cpp_bundle("sam", "x86-fp32")
+    dst = tmp_path / "fixed"
+    shutil.copytree(src, dst)
+    m = json.loads((dst / "manifest.json").read_text())
+    for t in m["components"]["decoder"]["inputs"]:
+        if t["name"] != "orig_im_size" and t["name"] != "image_embeddings":
+            t["shape"][0] = 2
+    (dst / "manifest.json").write_text(json.dumps(m))
+    dyn, fixed = capi.Sam(capi.Bundle(cpp_lib, src)), capi.Sam(capi.Bundle(cpp_lib, dst))
+    assert fixed.max_batch == 2
+    rgb = _photos(src)[0]
+    boxes = _boxes(*rgb.shape[:2], 3)
+    a = dyn.predict_batch(dyn.embed(rgb), box=boxes)
+    b = fixed.predict_batch(fixed.embed(rgb), box=boxes)
+    assert _min_iou(a[0], b[0]) >= 0.999
+    np.testing.assert_allclose(a[1], b[1], atol=1e-4)
+
+
+@pytest.mark.parametrize("model,target", _cases(["dinov2", "clip"]))
 def test_image_embeddings_match_python(cpp_lib, cpp_bundle, model, target):
-    path = cpp_bundle(model, target)
+    path = _bundle(cpp_bundle, model, target)
     py = rt.ImageEmbedder(rt.open(path))
     cpp = capi.Embedder(capi.Bundle(cpp_lib, path))
     for rgb in _photos(path):
@@ -202,15 +282,17 @@ def test_example_segments_from_a_click(cpp_build, cpp_bundle, tmp_path):
 
 
 def test_units_under_asan_ubsan(cpp_build):
-    """The unit tests built with AddressSanitizer + UndefinedBehaviorSanitizer (no engine: the
-    engines' own libraries are not instrumented), in their own cached build folder."""
-    build = cpp_build.parent / (cpp_build.name + "-asan")
-    cfg = ["cmake", "-S", str(REPO / "cpp"), "-B", str(build), "-DEDGEVFM_SANITIZE=ON", "-DEDGEVFM_WITH_OPENVINO=OFF", "-DEDGEVFM_BUILD_TOOLS=OFF",
-           "-DCMAKE_BUILD_TYPE=RelWithDebInfo"]
-    for cmd in (cfg, ["cmake", "--build", str(build), "-j", "2"],
-                ["ctest", "--test-dir", str(build), "--output-on-failure"]):
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
-        assert proc.returncode == 0, f"{' '.join(cmd)}:\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}"
+    """The GoogleTest units (built only here), with AddressSanitizer + UndefinedBehaviorSanitizer (no engine: the
+    engines' own libraries are not instrumented), in their own cached build folder: only the test
+    target, static, at -O1 with line tables (enough for the sanitizers' stack traces)."""
+    build = Path(os.environ.get("EDGEVFM_CPP_ASAN_BUILD", cpp_build.parent / (cpp_build.name + "-asan")))
+    configure_and_build(build, ["-DEDGEVFM_SANITIZE=ON", "-DEDGEVFM_WITH_OPENVINO=OFF", "-DEDGEVFM_WITH_EXECUTORCH=OFF",
+                                "-DEDGEVFM_BUILD_TOOLS=OFF", "-DBUILD_SHARED_LIBS=OFF", "-DCMAKE_BUILD_TYPE=Debug",
+                                "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1"], target="edgevfm_tests")
+    proc = subprocess.run(["ctest", "--test-dir", str(build), "--output-on-failure"], capture_output=True, text=True,
+                          timeout=1200)
+    assert proc.returncode == 0, f"ctest:\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}"
+    assert "tests passed" in proc.stdout
 
 
 def test_schema2_manifest_steps_are_executed(cpp_build, cpp_bundle, tmp_path):
@@ -236,3 +318,74 @@ def test_schema2_manifest_steps_are_executed(cpp_build, cpp_bundle, tmp_path):
     assert results["exact"]["passed"]
     exact = results["exact"]["components"]["encoder"]["cls_token"]["max_abs"]
     assert results["resized"]["components"]["encoder"]["cls_token"]["max_abs"] > 100 * max(exact, 1e-6)
+
+
+def test_signed_bundle_is_verified(cpp_lib, cpp_bundle, cpp_build, tmp_path):
+    """Ed25519 signatures written by the Python toolkit (manifest.sig) are checked by the C++ runtime
+    when trusted keys are given: the signer's id as Python computes it, typed errors otherwise."""
+    pytest.importorskip("cryptography")
+    import shutil
+
+    from edgevfm_runtime.signing import generate_key, key_id, load_public_key, write_signature
+
+    src = cpp_bundle("dinov2", "x86-fp32")
+    dst = tmp_path / "signed"
+    shutil.copytree(src, dst)
+    priv, pub = generate_key(tmp_path / "k")
+    _, other = generate_key(tmp_path / "other")
+    with pytest.raises(capi.CppError, match="is not signed"):
+        capi.Bundle(cpp_lib, dst, trusted_keys=[pub])
+    write_signature(dst, priv)
+    want = key_id(load_public_key(pub))
+    assert capi.Bundle(cpp_lib, dst, trusted_keys=[other, pub]).signed_by == want
+    assert capi.Bundle(cpp_lib, dst, trusted_keys=[priv]).signed_by == want  # a private key's public half
+    assert capi.Bundle(cpp_lib, dst).signed_by == ""
+    with pytest.raises(capi.CppError, match=f"signed by key {want}, which is not trusted") as e:
+        capi.Bundle(cpp_lib, dst, trusted_keys=[other])
+    assert e.value.status == 1
+    with pytest.raises(capi.CppError, match="trusted_keys is empty"):
+        capi.Bundle(cpp_lib, dst, trusted_keys=[])
+    proc = _cli(cpp_build, "check", dst, "--trust", pub)
+    assert proc.returncode == 0 and want in proc.stderr, proc.stderr
+    (dst / "manifest.json").write_text((dst / "manifest.json").read_text() + " ")  # changed after signing
+    with pytest.raises(capi.CppError, match="signature does not match manifest.json"):
+        capi.Bundle(cpp_lib, dst, trusted_keys=[pub])
+
+
+def _keys(d: dict, *path) -> set:
+    for p in path:
+        d = d[p]
+    return set(d)
+
+
+def test_bench_json_has_the_python_fields(cpp_build, cpp_bundle, tmp_path):
+    """edgevfm-cpp bench --json writes the fields edgevfm-rt bench --json writes (envelope, group, row,
+    latency statistics, speed-up, parity summary, host), with the SAM pipeline's steps."""
+    from PIL import Image
+
+    from edgevfm_runtime.bench.contenders import ContenderSpec
+    from edgevfm_runtime.bench.core import run_bench
+
+    path = cpp_bundle("sam", "x86-fp32")
+    rgb = _photos(path)[0]
+    Image.fromarray(rgb).save(tmp_path / "p.png")
+    proc = _cli(cpp_build, "bench", path, tmp_path / "p.png", "--runs", "2", "--json")
+    assert proc.returncode == 0, proc.stderr
+    ours = json.loads(proc.stdout)
+    py = run_bench([ContenderSpec("py", str(path))], runs=2, warmup=0, memory=False, emit=lambda s: None, n_boot=10,
+                   cool_down_ms=0)
+    assert _keys(ours) == _keys(py)
+    assert _keys(ours, "settings") == _keys(py, "settings")
+    assert _keys(ours, "host") == _keys(py, "host")
+    g, pg = ours["groups"][0], py["groups"][0]
+    assert set(g) == set(pg) and (g["model"], g["variant"], g["input_size"]) == (pg["model"], pg["variant"], pg["input_size"])
+    row, prow = g["rows"][0], pg["rows"][0]
+    assert set(row) == set(prow)
+    assert set(prow["latency_ms"]) <= set(row["latency_ms"])  # set_image, predict, pipeline (+ preprocess here)
+    for step in prow["latency_ms"]:
+        assert set(row["latency_ms"][step]) == set(prow["latency_ms"][step])
+        assert set(row["speedup"][step]) == set(prow["speedup"][step])
+        assert len(row["samples_ms"][step]) == 2
+    assert row["parity"] == prow["parity"]  # both summarise the manifest's parity block
+    for k in ("preset", "precision", "weights", "bundle_sha256", "files", "size_bytes"):
+        assert row[k] == prow[k], k

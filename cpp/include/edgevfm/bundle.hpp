@@ -3,7 +3,9 @@
 // file is a regular file inside the bundle folder).
 #pragma once
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "edgevfm/engine.hpp"
 #include "edgevfm/manifest.hpp"
@@ -13,6 +15,9 @@ namespace edgevfm {
 
 struct OpenOptions {
   bool verify = true;  // sha256 + size of every file the manifest names
+  // Ed25519 public keys (PEM paths): when set, manifest.sig must be a valid signature of manifest.json
+  // by one of them (checked before the manifest is read); an empty list is an error, not "trust all".
+  std::optional<std::vector<std::string>> trusted_keys;
 };
 
 class Bundle {
@@ -27,11 +32,14 @@ class Bundle {
   std::shared_ptr<const Session> session(const std::string& component, const std::string& engine = "",
                                          const EngineOptions& options = {}) const;
   NamedTensors golden() const;
+  // Id of the trusted key whose signature was checked on open; empty when none was asked for.
+  const std::string& signed_by() const { return signed_by_; }
 
  private:
   Bundle(std::string root, std::shared_ptr<const Manifest> m) : root_(std::move(root)), manifest_(std::move(m)) {}
   std::string root_;
   std::shared_ptr<const Manifest> manifest_;
+  std::string signed_by_;
 };
 
 // The path of `rel` inside `root`, checked to be a regular file that does not leave the folder.

@@ -29,6 +29,12 @@ const char* edgevfm_last_error(void);
 
 /* verify: nonzero checks every file's size and sha256. */
 edgevfm_status edgevfm_bundle_open(const char* path, int verify, edgevfm_bundle** out);
+/* As edgevfm_bundle_open, and manifest.sig must be an Ed25519 signature of manifest.json by one of the
+ * n_keys trusted public keys (PEM file paths; n_keys >= 1). */
+edgevfm_status edgevfm_bundle_open_signed(const char* path, int verify, const char* const* trusted_keys, int n_keys,
+                                          edgevfm_bundle** out);
+/* Id of the trusted key that signed the bundle ("" when opened without trusted keys); owned by the bundle. */
+const char* edgevfm_bundle_signed_by(const edgevfm_bundle* bundle);
 void edgevfm_bundle_free(edgevfm_bundle* bundle);
 /* Model family ("mobilesam", "dinov2", "clip"); owned by the bundle. */
 const char* edgevfm_bundle_family(const edgevfm_bundle* bundle);
@@ -49,6 +55,16 @@ void edgevfm_embedding_free(edgevfm_embedding* embedding);
 edgevfm_status edgevfm_sam_predict(const edgevfm_sam* sam, const edgevfm_embedding* embedding, const float* points_xy,
                                    const int32_t* labels, int n_points, const float* box, const float* mask_input,
                                    int multimask, float* logits, float* scores, float* low_res, int* count);
+/* K prompt sets in one call (the decoder's prompt batch, official predict_torch semantics): points_xy
+ * K * n_points (x, y) pairs and labels K * n_points (n_points per set, 0 for boxes only), boxes K * 4
+ * floats or NULL, mask_input K * 256 * 256 logits or NULL. Outputs (each may be NULL): logits
+ * K * count * H * W floats, scores K * count, low_res K * count * 256 * 256. */
+edgevfm_status edgevfm_sam_predict_batch(const edgevfm_sam* sam, const edgevfm_embedding* embedding, int k,
+                                         const float* points_xy, const int32_t* labels, int n_points,
+                                         const float* boxes, const float* mask_input, int multimask, float* logits,
+                                         float* scores, float* low_res, int* count);
+/* Prompt sets per decoder call (larger K is split into calls of this size). */
+int edgevfm_sam_max_batch(const edgevfm_sam* sam);
 
 /* Image embeddings of DINOv2 / CLIP bundles. */
 edgevfm_status edgevfm_embedder_new(const edgevfm_bundle* bundle, const char* engine, edgevfm_embedder** out);

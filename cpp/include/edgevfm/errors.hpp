@@ -17,6 +17,12 @@ class BundleError : public Error {
   using Error::Error;
 };
 
+// A signature check failed: unsigned bundle, untrusted signer, manifest changed after signing, bad key.
+class SignatureError : public BundleError {
+ public:
+  using BundleError::BundleError;
+};
+
 // The caller passed an invalid image, prompt or argument.
 class InputError : public Error {
  public:

@@ -51,18 +51,38 @@ struct SamResult {
   int count = 0, height = 0, width = 0;
 };
 
+// K prompt sets decoded in one call (the decoder's prompt-batch dimension), the official
+// predict_torch semantics: every set has the same number of points, all or none have a box, all or
+// none a mask_input, and one multimask setting.
+struct SamBatchResult {
+  Tensor logits;               // K x C x H x W float32 at the original size
+  std::vector<uint8_t> masks;  // K x C x H x W, 1 where logits > mask_threshold
+  std::vector<float> scores;   // K x C predicted IoUs
+  Tensor low_res;              // K x C x 256 x 256 float32
+  int prompts = 0, count = 0, height = 0, width = 0;
+};
+
 class SamPredictor {
  public:
   explicit SamPredictor(const Bundle& bundle, const std::string& engine = "", const EngineOptions& options = {});
   ImageEmbedding embed(const ImageView& image) const;
   SamResult predict(const ImageEmbedding& embedding, const SamPrompt& prompt) const;
+  // Decoded in chunks of at most max_batch() prompt sets (padded where the decoder's batch is fixed).
+  SamBatchResult predict(const ImageEmbedding& embedding, const std::vector<SamPrompt>& prompts) const;
+  // Prompt sets per decoder call: the manifest's fixed dim 0 of point_coords, else kDefaultMaxBatch.
+  int max_batch() const { return max_batch_; }
+  bool fixed_batch() const { return fixed_batch_; }
+  static constexpr int kDefaultMaxBatch = 64;  // bounds memory: K x 4 x H x W masks per call
   // The decoder's inputs for a prompt (embedding excluded); exposed for tests and the golden check.
   std::map<std::string, Tensor> decoder_feed(const SamPrompt& prompt, int orig_h, int orig_w) const;
   std::string engine() const { return encoder_->description(); }
 
  private:
+  SamBatchResult decode(const ImageEmbedding& embedding, const std::vector<SamPrompt>& prompts, bool batched) const;
   Bundle bundle_;
   std::shared_ptr<const Session> encoder_, decoder_;
+  int max_batch_ = kDefaultMaxBatch;
+  bool fixed_batch_ = false;
 };
 
 // Host-side upscale of low-res logits (K x n x n) to the original size: bilinear (align_corners=False)

@@ -30,6 +30,8 @@ class Tensor {
   // Every element converted to double (any numeric dtype), for metrics and comparisons.
   std::vector<double> to_double() const;
   std::string describe() const;  // "float32[1,3,224,224]"
+  // The same elements under another shape (same count; throws InputError otherwise).
+  void reshape(std::vector<int64_t> shape);
 
  private:
   DType dtype_ = DType::f32;
