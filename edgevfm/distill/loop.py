@@ -26,7 +26,7 @@ from .tasks import get_task
 
 # config keys that must match for --resume to continue the same run
 _RESUME_KEYS = ("family", "student", "teacher_id", "images", "batch_size", "lr", "loss", "image_size",
-                "views", "jitter", "seed", "weight_decay")
+                "views", "jitter", "seed", "weight_decay", "captions")
 
 
 @dataclass
@@ -55,6 +55,7 @@ class DistillConfig:
     cache: str | None = None
     workers: int = 0
     threads: int = 0  # torch intra-op threads per process (0: torch's default)
+    captions: str | None = None  # clip: caption file for affinity mimicking and zero-shot eval
 
 
 def _check(cfg: DistillConfig, task_cls) -> None:
@@ -64,6 +65,9 @@ def _check(cfg: DistillConfig, task_cls) -> None:
         raise DistillError(f"unknown loss {cfg.loss!r} for {cfg.family} (known: {', '.join(task_cls.losses)})")
     cfg.image_size = cfg.image_size or task_cls.default_image_size
     task_cls.check_image_size(cfg.image_size)
+    extra = [k for k in ("captions",) if getattr(cfg, k) is not None and k not in getattr(task_cls, "options", ())]
+    if extra:
+        raise DistillError(f"--{extra[0]} does not apply to {cfg.family}")
     for name in ("steps", "batch_size", "views", "ckpt_every"):
         if getattr(cfg, name) < 1:
             raise DistillError(f"--{name.replace('_', '-')} must be at least 1")
@@ -103,7 +107,8 @@ def _distill(cfg: DistillConfig, d, emit) -> dict:
         raise DistillError(f"{len(records)} image(s) x {cfg.views} view(s) is fewer samples than --batch-size {cfg.batch_size}")
 
     task = get_task(cfg.family)(student=cfg.student, teacher_weights=cfg.teacher_weights, seed=cfg.seed,
-                                image_size=cfg.image_size)
+                                image_size=cfg.image_size,
+                                **{k: getattr(cfg, k) for k in getattr(get_task(cfg.family), "options", ())})
     random = task.weights.random
     tag = " [RANDOM teacher weights]" if random else ""
     run.mkdir(parents=True, exist_ok=True)

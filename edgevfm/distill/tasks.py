@@ -12,8 +12,8 @@ import importlib
 from ..registry import did_you_mean
 from . import DistillError
 
-# family -> "module:Class" under edgevfm.distill; clip is not written yet (see README "Distillation")
-TASKS = {"sam": "sam:SamTask", "dinov2": "dinov2:DinoV2Task"}
+# family -> "module:Class" under edgevfm.distill
+TASKS = {"sam": "sam:SamTask", "dinov2": "dinov2:DinoV2Task", "clip": "clip:ClipTask"}
 
 
 def get_task(family: str):
