@@ -10,8 +10,8 @@ def add_distill_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("distill", help="train a smaller student of a model's image encoder on a folder of images",
                        description="Distil a student image encoder from its frozen teacher. Many GPUs or nodes: "
                                    "torchrun --nproc_per_node N -m edgevfm.cli.main distill ...")
-    p.add_argument("model", help="model family whose encoder is distilled (sam)")
-    p.add_argument("--student", required=True, help="student variant (sam: resnet18)")
+    p.add_argument("model", help="model family whose encoder is distilled (sam | dinov2 | clip)")
+    p.add_argument("--student", required=True, help="student variant (sam: resnet18; dinov2: vitt14-distill; clip: vit-b-32-distill)")
     p.add_argument("--data", required=True, metavar="DIR", help="training images (recursive; jpg/png/webp/bmp); labels not needed")
     p.add_argument("-o", "--output", required=True, metavar="RUN_DIR", help="run folder: checkpoints, logs, student.pt")
     p.add_argument("--holdout", metavar="DIR", help="held-out images for evaluation (never trained on)")
@@ -21,9 +21,12 @@ def add_distill_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=C.batch_size, help=f"global batch, split across processes (default {C.batch_size})")
     p.add_argument("--lr", type=float, default=C.lr, help=f"Adam learning rate (default {C.lr})")
     p.add_argument("--weight-decay", type=float, default=C.weight_decay)
-    p.add_argument("--loss", default=C.loss, help="huber (nanosam) | mse (EdgeSAM phase 1)")
+    p.add_argument("--loss", default=C.loss, help="sam: huber (nanosam, default) | mse (EdgeSAM phase 1); "
+                   "dinov2: cosine (default) | huber | mse, on CLS and patch tokens; "
+                   "clip: affinity (image-embedding cosine + affinity mimicking, default) | cosine")
     p.add_argument("--image-size", type=int, default=C.image_size,
-                   help="student input size; below 1024 the teacher's 64x64 target is average-pooled (default 1024)")
+                   help="student input size (sam: default 1024, below it the teacher's 64x64 target is average-pooled; "
+                        "dinov2: default 224, teacher and student both see it)")
     p.add_argument("--views", type=int, default=C.views, help=f"cached augmented views per image (default {C.views})")
     p.add_argument("--jitter", type=float, default=C.jitter, help=f"colour jitter on the student input (default {C.jitter})")
     p.add_argument("--seed", type=int, default=C.seed)
@@ -37,6 +40,9 @@ def add_distill_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=C.workers, help="data-loading worker processes per rank")
     p.add_argument("--threads", type=int, default=C.threads,
                    help="torch threads per process (default: torch's; 1 helps on an oversubscribed CPU)")
+    p.add_argument("--captions", metavar="FILE",
+                   help="clip: captions, one per line, for affinity mimicking and the zero-shot metric "
+                        "(default: a built-in list describing the scikit-image photos)")
     return p
 
 

@@ -1,6 +1,6 @@
 """Teacher embeddings computed once and kept on disk, one memory-mapped ``.npy`` per image view.
 
-Layout: ``CACHE/<teacher id[:16]>/<view scheme>/<sha256[:2]>/<sha256>-v<view>.npy`` (float16): a
+Layout: ``CACHE/<teacher id[:16]>/<view scheme>[/<task tag>]/<sha256[:2]>/<sha256>-v<view>.npy`` (float16): a
 different teacher or view scheme never reuses an entry, the same image under another name always
 does. Entries are written to a temporary file and renamed, so an interrupted fill leaves only whole
 entries and a rerun computes just the missing ones.
@@ -18,8 +18,11 @@ from .data import VIEW_SCHEME
 
 
 class EmbeddingCache:
-    def __init__(self, root: str | Path, *, teacher_id: str) -> None:
+    def __init__(self, root: str | Path, *, teacher_id: str, tag: str = "") -> None:
+        """``tag``: what else the teacher's output depends on (e.g. its input size), a sub-folder."""
         self.dir = Path(root) / teacher_id.replace(":", "-")[:16] / VIEW_SCHEME
+        if tag:
+            self.dir = self.dir / tag
 
     def path(self, sha256: str, view: int) -> Path:
         return self.dir / sha256[:2] / f"{sha256}-v{view}.npy"

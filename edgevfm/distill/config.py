@@ -16,8 +16,8 @@ class DistillConfig:
     batch_size: int = 8
     lr: float = 3e-4
     weight_decay: float = 0.0
-    loss: str = "huber"
-    image_size: int = 1024
+    loss: str | None = None  # None: the task's default (sam: huber, dinov2: cosine)
+    image_size: int | None = None  # None: the task's default (sam: 1024, dinov2: 224)
     views: int = 4
     jitter: float = 0.2
     seed: int = 0
@@ -30,3 +30,4 @@ class DistillConfig:
     cache: str | None = None
     workers: int = 0
     threads: int = 0  # torch intra-op threads per process (0: torch's default)
+    captions: str | None = None  # clip: caption file for affinity mimicking and zero-shot eval

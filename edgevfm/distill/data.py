@@ -95,8 +95,9 @@ def student_input(rgb: np.ndarray, size: int) -> np.ndarray:
 class ViewDataset:
     """Item i = (view i % views of image i // views): the student's input and the cache key."""
 
-    def __init__(self, records: list[ImageRecord], *, views: int, size: int, jitter: float, seed: int) -> None:
-        self.records, self.views, self.size, self.jitter, self.seed = records, views, size, jitter, seed
+    def __init__(self, records: list[ImageRecord], *, views: int, prepare, jitter: float, seed: int) -> None:
+        """``prepare``: an image view (uint8 HWC) -> the student's input array (the task's preprocessing)."""
+        self.records, self.views, self.prepare, self.jitter, self.seed = records, views, prepare, jitter, seed
         self.epoch = 0
 
     def __len__(self) -> int:
@@ -112,4 +113,4 @@ class ViewDataset:
     def __getitem__(self, i: int) -> tuple[np.ndarray, int]:
         # per-(seed, epoch, item) randomness: the same sample gets the same jitter on any rank count
         rgb = jitter(self.image(i), _rng(self.seed, self.epoch, i), self.jitter)
-        return student_input(rgb, self.size), i
+        return self.prepare(rgb), i

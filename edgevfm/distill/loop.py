@@ -23,20 +23,23 @@ from .config import DistillConfig
 from .data import ViewDataset, scan_images, view
 from .dist import global_batchnorm_, setup, teardown
 from .log import JsonlLog, Progress, plot_loss
-from .losses import LOSSES, match_resolution
-from .sam import get_task
+from .tasks import get_task
 
 # config keys that must match for --resume to continue the same run
 _RESUME_KEYS = ("family", "student", "teacher_id", "images", "batch_size", "lr", "loss", "image_size",
-                "views", "jitter", "seed", "weight_decay")
+                "views", "jitter", "seed", "weight_decay", "captions")
 
 
-
-def _check(cfg: DistillConfig) -> None:
-    if cfg.loss not in LOSSES:
-        raise DistillError(f"unknown loss {cfg.loss!r} (known: {', '.join(LOSSES)})")
-    if cfg.image_size % 64 or not 64 <= cfg.image_size <= 1024:
-        raise DistillError(f"--image-size {cfg.image_size}: use a multiple of 64 up to 1024")
+def _check(cfg: DistillConfig, task_cls) -> None:
+    """Fill the task's defaults into ``cfg`` (in place) and reject bad options before any work."""
+    cfg.loss = cfg.loss or task_cls.default_loss
+    if cfg.loss not in task_cls.losses:
+        raise DistillError(f"unknown loss {cfg.loss!r} for {cfg.family} (known: {', '.join(task_cls.losses)})")
+    cfg.image_size = cfg.image_size or task_cls.default_image_size
+    task_cls.check_image_size(cfg.image_size)
+    extra = [k for k in ("captions",) if getattr(cfg, k) is not None and k not in getattr(task_cls, "options", ())]
+    if extra:
+        raise DistillError(f"--{extra[0]} does not apply to {cfg.family}")
     for name in ("steps", "batch_size", "views", "ckpt_every"):
         if getattr(cfg, name) < 1:
             raise DistillError(f"--{name.replace('_', '-')} must be at least 1")
@@ -48,7 +51,7 @@ def _autocast(cfg: DistillConfig, device: torch.device):
 
 
 def distill(cfg: DistillConfig, *, emit: Callable[[str], None] = print) -> dict:
-    _check(cfg)
+    _check(cfg, get_task(cfg.family))
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     d = setup(cfg.device)
@@ -75,7 +78,9 @@ def _distill(cfg: DistillConfig, d, emit) -> dict:
     if len(records) * cfg.views < cfg.batch_size:
         raise DistillError(f"{len(records)} image(s) x {cfg.views} view(s) is fewer samples than --batch-size {cfg.batch_size}")
 
-    task = get_task(cfg.family)(student=cfg.student, teacher_weights=cfg.teacher_weights, seed=cfg.seed)
+    task = get_task(cfg.family)(student=cfg.student, teacher_weights=cfg.teacher_weights, seed=cfg.seed,
+                                image_size=cfg.image_size,
+                                **{k: getattr(cfg, k) for k in getattr(get_task(cfg.family), "options", ())})
     random = task.weights.random
     tag = " [RANDOM teacher weights]" if random else ""
     run.mkdir(parents=True, exist_ok=True)
@@ -84,16 +89,16 @@ def _distill(cfg: DistillConfig, d, emit) -> dict:
               "images": [r.sha256 for r in records], "holdout_images": [r.sha256 for r in held]}
 
     # 1. teacher targets, computed once per (image, view) and shared by every rank through the disk
-    cache = EmbeddingCache(cfg.cache or run / "teacher_cache", teacher_id=task.weights.id)
-    ds = ViewDataset(records, views=cfg.views, size=cfg.image_size, jitter=cfg.jitter, seed=cfg.seed)
+    cache = EmbeddingCache(cfg.cache or run / "teacher_cache", teacher_id=task.weights.id, tag=task.cache_tag)
+    ds = ViewDataset(records, views=cfg.views, prepare=task.prepare(), jitter=cfg.jitter, seed=cfg.seed)
     keys = [ds.key(i) for i in range(len(ds))] + [(r.sha256, 0) for r in held]
     paths = {r.sha256: r.path for r in [*records, *held]}
-    emit(f"teacher sam/vit_t ({task.weights.kind}: {task.weights.id[:16]}){tag}: embedding {len(keys)} image view(s)")
+    emit(f"teacher {task.teacher_name} ({task.weights.kind}: {task.weights.id[:16]}){tag}: embedding {len(keys)} image view(s)")
     from edgevfm_runtime.image import load_rgb
 
     t0 = time.monotonic()
     computed, reused = cache.fill(keys[d.rank::d.world],
-                                  lambda sha, v: task.teacher_embedding(view(load_rgb(paths[sha]), sha, v)))
+                                  lambda sha, v: task.teacher_target(view(load_rgb(paths[sha]), sha, v)))
     counts = torch.tensor([computed, reused])
     if d.world > 1:
         torch.distributed.all_reduce(counts)
@@ -133,8 +138,7 @@ def _distill(cfg: DistillConfig, d, emit) -> dict:
     def evaluate(at: int) -> dict:
         m = task.evaluate(held_rgb, held_emb, constant=constant if at == 0 else None)
         log.write({"event": "eval", "step": at, **m})
-        emit(f"eval step {at}: held-out mask IoU {m['mask_iou']:.4f} (worst {m['mask_iou_min']:.4f}), "
-             f"embedding loss {m['val_loss']:.4g}, cosine {m['embedding_cosine']:.4f}{tag}")
+        emit(f"eval step {at}: {task.describe(m)}{tag}")
         return m
 
     def checkpoint(at: int) -> None:
@@ -150,7 +154,6 @@ def _distill(cfg: DistillConfig, d, emit) -> dict:
     per_rank = cfg.batch_size // d.world
     steps_per_epoch = len(sampler) // per_rank
     autocast, bf16 = _autocast(cfg, d.device)
-    loss_fn = LOSSES[cfg.loss]
     baseline = evaluate(0) if held and d.main and step == 0 else None
     d.barrier()
     emit(f"training {cfg.family}/{cfg.student}: {len(records)} image(s) x {cfg.views} view(s), global batch "
@@ -172,7 +175,7 @@ def _distill(cfg: DistillConfig, d, emit) -> dict:
                                       for i in items]).to(d.device)
                 with autocast:
                     out = train_enc(x.to(d.device))
-                loss = loss_fn(out.float(), match_resolution(target, out.shape[-2:]))
+                loss = task.loss(out.float(), target, cfg.loss)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
@@ -201,12 +204,12 @@ def _distill(cfg: DistillConfig, d, emit) -> dict:
     result = {"steps": step, "run": str(run), "teacher_random": random}
     if d.main:
         final = evaluate(step) if held else {}
-        meta = {"family": cfg.family, "student": cfg.student, "teacher": f"sam/vit_t {task.weights.id}",
+        meta = {"family": cfg.family, "student": cfg.student, "teacher": f"{task.teacher_name} {task.weights.id}",
                 "teacher_random": random, "steps": step, "images": len(records), "views": cfg.views,
-                "note": "image encoder trained here; prompt encoder and mask decoder copied from the teacher"}
+                "image_size": cfg.image_size, "note": task.note}
         save_student(run / "student.pt", task.student_state_dict(), meta)
         records_ = log.records()
-        title = f"sam/{cfg.student} from sam/vit_t{tag}"
+        title = f"{cfg.family}/{cfg.student} from {task.teacher_name}{tag}"
         plot_loss(records_, run / "loss_curve.png", title=title)
         result.update({"final": final, "baseline": baseline, "student": str(run / "student.pt")})
         summary = {"schema_version": 1, "config": {k: v for k, v in config.items() if k not in ("images", "holdout_images")},
@@ -216,5 +219,5 @@ def _distill(cfg: DistillConfig, d, emit) -> dict:
                    "RANDOM_teacher": random}
         (run / "metrics.json").write_text(json.dumps(summary, indent=2))
         emit(f"distill done ✅ {step} steps; student: {run / 'student.pt'}{tag}")
-        emit(f"next: edgevfm export sam --variant {cfg.student} --weights {run / 'student.pt'} --target onnx-fp32")
+        emit(f"next: edgevfm export {cfg.family} --variant {cfg.student} --weights {run / 'student.pt'} --target onnx-fp32")
     return result

@@ -17,14 +17,25 @@ from edgevfm_runtime.sam.transforms import encoder_input
 
 from ..registry import did_you_mean
 from . import DistillError
+from .losses import LOSSES, match_resolution
 
 TEACHER_VARIANT = "vit_t"
 
 
 class SamTask:
     family = "sam"
+    teacher_name = f"sam/{TEACHER_VARIANT}"
+    losses = ("huber", "mse")
+    default_image_size = 1024
+    default_loss = "huber"  # nanosam's
+    note = "image encoder trained here; prompt encoder and mask decoder copied from the teacher"
 
-    def __init__(self, *, student: str, teacher_weights: str, seed: int) -> None:
+    @staticmethod
+    def check_image_size(size: int) -> None:
+        if size % 64 or not 64 <= size <= 1024:
+            raise DistillError(f"--image-size {size}: use a multiple of 64 up to 1024")
+
+    def __init__(self, *, student: str, teacher_weights: str, seed: int, image_size: int = 1024) -> None:
         from .. import weights as W
         from ..models import get_model
         from ..models.mobilesam.encoders import STUDENTS
@@ -34,7 +45,7 @@ class SamTask:
             raise DistillError(f"unknown sam student {student!r} (known: {', '.join(STUDENTS)})"
                                + did_you_mean(student, STUDENTS))
         fam = get_model("sam")
-        self.student_name = student
+        self.student_name, self.image_size = student, image_size
         self.weights = W.resolve(teacher_weights, fam.weight_source(TEACHER_VARIANT), model=fam.family)
         self.teacher = fam.load(TEACHER_VARIANT, self.weights).requires_grad_(False)
         with torch.random.fork_rng():
@@ -50,10 +61,32 @@ class SamTask:
         """The trainable part."""
         return self.model.image_encoder
 
+    @property
+    def cache_tag(self) -> str:
+        return ""  # the teacher always sees 1024 px; lower student sizes pool the target (``loss``)
+
+    def prepare(self):
+        """image view -> the student's input (a picklable callable, for data-loader workers)."""
+        from functools import partial
+
+        from .data import student_input
+
+        return partial(student_input, size=self.image_size)
+
+    def loss(self, out: torch.Tensor, target: torch.Tensor, name: str) -> torch.Tensor:
+        return LOSSES[name](out, match_resolution(target, out.shape[-2:]))
+
+    @staticmethod
+    def describe(m: dict) -> str:
+        return (f"held-out mask IoU {m['mask_iou']:.4f} (worst {m['mask_iou_min']:.4f}), "
+                f"embedding loss {m['val_loss']:.4g}, cosine {m['embedding_cosine']:.4f}")
+
     @torch.no_grad()
     def teacher_embedding(self, rgb: np.ndarray) -> np.ndarray:
         x, _ = encoder_input(rgb)
         return self.teacher.image_encoder(torch.from_numpy(x))[0].numpy()
+
+    teacher_target = teacher_embedding  # what the loop caches per image view
 
     def student_state_dict(self) -> dict:
         return self.model.state_dict()
@@ -106,15 +139,3 @@ class SamTask:
         if constant is not None:
             out["mask_iou_constant_embedding"] = float(np.mean(base))
         return out
-
-
-# family -> task; dinov2 and clip students are not written yet (see README "Distillation")
-TASKS = {"sam": SamTask}
-
-
-def get_task(family: str):
-    if family not in TASKS:
-        known = ", ".join(TASKS)
-        raise DistillError(f"distilling {family!r} is not available (implemented: {known})"
-                           + did_you_mean(family, TASKS))
-    return TASKS[family]

@@ -147,8 +147,23 @@ VARIANTS: dict[str, ClipVariant] = {
             license="MIT",
             description="TinyCLIP ViT-40M/32 Text-19M (LAION-400M); the mid option",
         ),
+        ClipVariant(
+            name="vit-b-32-distill",
+            config=ClipConfig(embed_dim=512, vision=ClipVisionConfig(image_size=224, patch_size=32, width=384,
+                                                                     layers=6, heads=6),
+                              text=ClipTextConfig(width=512, heads=8, layers=12), activation="quick_gelu"),
+            weights=WeightSource(filename="clip_vit-b-32-distill.pt", unavailable=(
+                "clip/vit-b-32-distill is a distillation student with no released weights: train one with "
+                "`edgevfm distill clip --student vit-b-32-distill --data DIR -o RUN_DIR` and pass --weights "
+                "RUN_DIR/student.pt")),
+            layout="openai",
+            license="MIT",
+            description="distillation student: half-width, half-depth image tower; the teacher's text tower",
+        ),
     )
 }
+# students: image tower = the teacher's at this fraction of width and depth (its text tower is the teacher's)
+STUDENTS = {"vit-b-32-distill": 0.5}
 DEFAULT_VARIANT = "vit-b-32"
 
 

@@ -178,6 +178,7 @@ def infer_config(sd: Mapping[str, torch.Tensor], *, origin: str = "official") ->
         img_size=grid * patch,
         num_register_tokens=regs,
         layerscale="blocks.0.ls1.gamma" in sd,
+        out_dim=sd["head.weight"].shape[0] if "head.weight" in sd else 0,  # a distilled student's head
     )
     return variant, with_pos_embed_resample(config, origin)
 

@@ -22,6 +22,13 @@ class DinoV2Config:
     pos_embed_resample: str = "official"
     layerscale: bool = True
     eps: float = 1e-6
+    # > 0: a linear head after the final norm maps every token to this width (a distilled student speaks
+    # its teacher's feature space, so it drops in where the teacher's features were used)
+    out_dim: int = 0
+
+    @property
+    def feature_dim(self) -> int:
+        return self.out_dim or self.embed_dim
 
     @property
     def grid_size(self) -> int:
@@ -40,7 +47,13 @@ class DinoV2Config:
 VARIANTS: dict[str, DinoV2Config] = {
     "vits14": DinoV2Config(),
     "vits14-reg": DinoV2Config(num_register_tokens=4, interpolate_antialias=True, interpolate_offset=0.0),
+    # distillation student (`edgevfm distill dinov2`): ViT-Ti/14, 192 wide (3 heads of 64), 12 blocks,
+    # ~1/4 of ViT-S's FLOPs; its head maps to ViT-S's 384-d features
+    "vitt14-distill": DinoV2Config(embed_dim=192, num_heads=3, out_dim=384),
 }
+
+# variants whose weights come only from `edgevfm distill` (no released checkpoint)
+STUDENTS = ("vitt14-distill",)
 
 # How each library resamples the pos-embed grid for another input size, as (interpolate_offset,
 # interpolate_antialias) for a model without / with register tokens. All use bicubic, align_corners=False;

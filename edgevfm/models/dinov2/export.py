@@ -25,7 +25,7 @@ def output_names(
     prenorm: bool = False,
 ) -> dict[str, tuple]:
     """Output name -> shape, in graph order. Patch counts are symbolic unless ``image_size`` is given."""
-    d, r = config.embed_dim, config.num_register_tokens
+    d, r = config.feature_dim, config.num_register_tokens
     n = "num_patches" if image_size is None else (image_size[0] // config.patch_size) * (image_size[1] // config.patch_size)
     names: dict[str, tuple] = {"cls_token": (1, d), "patch_tokens": (1, n, d)}
     if r:
@@ -34,7 +34,7 @@ def output_names(
         names[f"inter{i}_patch"] = (1, n, d)
         names[f"inter{i}_cls"] = (1, d)
     if prenorm:
-        names["x_prenorm"] = (1, n if isinstance(n, str) else 1 + r + n, d)
+        names["x_prenorm"] = (1, n if isinstance(n, str) else 1 + r + n, config.embed_dim)
     return names
 
 
@@ -77,12 +77,12 @@ class DinoV2Export(nn.Module):
         m = self.model
         r = m.num_register_tokens
         prenorm, inters = m.forward_tokens(pixel_values, layers=self.layers)
-        tokens = m.norm(prenorm)
+        tokens = m.normed(prenorm)
         outs = [tokens[:, 0], tokens[:, 1 + r :]]
         if r:
             outs.append(tokens[:, 1 : 1 + r])
         for t in inters:
-            t = m.norm(t)
+            t = m.normed(t)
             outs += [t[:, 1 + r :], t[:, 0]]
         if self.prenorm:
             outs.append(prenorm)

@@ -54,6 +54,10 @@ class DinoV2Family(ModelFamily):
         return DinoV2(config=VARIANTS[variant])
 
     def weight_source(self, variant: str) -> WeightSource:
+        if variant not in WEIGHTS:  # a distillation student: weights from `edgevfm distill dinov2` only
+            return WeightSource(filename=f"dinov2_{variant}.pt", unavailable=(
+                f"dinov2/{variant} is a distillation student with no released weights: train one with "
+                f"`edgevfm distill dinov2 --student {variant} --data DIR -o RUN_DIR` and pass --weights RUN_DIR/student.pt"))
         url = WEIGHTS[variant]["url"]
         return WeightSource(filename=url.rsplit("/", 1)[1], urls=(url,))
 
@@ -63,10 +67,15 @@ class DinoV2Family(ModelFamily):
         from .._loading import CheckpointError
         from .checkpoint import load_dinov2
 
-        model = load_dinov2(weights.path)  # config (depth, registers) read off the checkpoint
+        model = load_dinov2(weights.path)  # config (depth, registers, width, head) read off the checkpoint
         if model.config.num_register_tokens != VARIANTS[variant].num_register_tokens:
             other = "vits14-reg" if model.config.num_register_tokens else "vits14"
             raise CheckpointError(f"{weights.path} is a {other} checkpoint; pass --variant {other}")
+        want, got = VARIANTS[variant], model.config
+        if (want.out_dim, want.embed_dim) != (got.out_dim, got.embed_dim) and (want.out_dim or got.out_dim):
+            raise CheckpointError(f"{weights.path} is a {got.embed_dim}-wide DINOv2"
+                                  f"{f' student with a {got.out_dim}-d head' if got.out_dim else ''}, not {variant} "
+                                  f"({want.embed_dim} wide{f', {want.out_dim}-d head' if want.out_dim else ''})")
         return model
 
     def manifest_model(self, model, variant: str, recipe: dict) -> dict:

@@ -111,6 +111,8 @@ class DinoV2(nn.Module):
         self.mask_token = nn.Parameter(torch.zeros(1, d))  # training-only, kept for strict loading
         self.blocks = nn.ModuleList(Block(config=config) for _ in range(config.depth))
         self.norm = nn.LayerNorm(d, eps=config.eps)
+        if config.out_dim:
+            self.head = nn.Linear(d, config.out_dim)
         self._export_hw: tuple[int, int] | None = None
         self.register_buffer("export_pos_embed", None, persistent=False)
         # A cached pos-embed computed before loading weights would be stale (cf. MobileSAM's `ab`).
@@ -215,10 +217,15 @@ class DinoV2(nn.Module):
                 taken.append(tokens)
         return tokens, taken
 
+    def normed(self, tokens: torch.Tensor) -> torch.Tensor:
+        """The final norm, then a student's head into its teacher's feature space (if it has one)."""
+        out = self.norm(tokens)
+        return self.head(out) if self.config.out_dim else out
+
     def forward_features(self, x: torch.Tensor, masks: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         """Official ``forward_features`` dict (without the ``masks`` echo)."""
         prenorm, _ = self.forward_tokens(x, masks=masks)
-        normed = self.norm(prenorm)
+        normed = self.normed(prenorm)
         r = self.num_register_tokens
         return {
             "x_norm_clstoken": normed[:, 0],
@@ -248,7 +255,7 @@ class DinoV2(nn.Module):
         if len(outputs) != len(wanted):
             raise ValueError(f"duplicate layer indices in {wanted}")
         if norm:
-            outputs = [self.norm(o) for o in outputs]
+            outputs = [self.normed(o) for o in outputs]
         class_tokens = [o[:, 0] for o in outputs]
         outputs = [o[:, 1 + self.num_register_tokens :] for o in outputs]
         if reshape:

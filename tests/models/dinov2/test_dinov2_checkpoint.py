@@ -8,7 +8,7 @@ import torch
 
 from edgevfm.models._loading import CheckpointError, load_state_dict_strict
 from edgevfm.models.dinov2.checkpoint import infer_config, load_dinov2, load_dinov2_state_dict
-from edgevfm.models.dinov2.config import VARIANTS, with_pos_embed_resample
+from edgevfm.models.dinov2.config import VARIANTS, WEIGHTS, with_pos_embed_resample
 from edgevfm.models.dinov2.model import DinoV2
 
 from dinov2_testing import golden_paths
@@ -57,7 +57,7 @@ def to_hf(sd: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     return out
 
 
-@pytest.fixture(params=sorted(VARIANTS))
+@pytest.fixture(params=sorted(WEIGHTS))  # released variants (students: tests/distill)
 def small_model(request):
     torch.manual_seed(3)
     model = DinoV2(config=dataclasses.replace(VARIANTS[request.param], depth=2)).eval()
@@ -109,7 +109,7 @@ def test_hf_extra_head_is_reported_unexpected(small_model):
 
 
 def test_official_pth_loads_and_infers_golden_config(golden_dir):
-    for variant in VARIANTS:
+    for variant in WEIGHTS:  # released variants
         pth, _ = golden_paths(golden_dir, variant)
         sd = load_dinov2_state_dict(pth)
         inferred, config = infer_config(sd)

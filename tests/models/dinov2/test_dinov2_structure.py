@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from edgevfm.models.dinov2.checkpoint import infer_config
-from edgevfm.models.dinov2.config import VARIANTS
+from edgevfm.models.dinov2.config import VARIANTS, WEIGHTS
 from edgevfm.models.dinov2.model import DinoV2
 
 KEY_DUMPS = {"vits14": "dinov2_vits14_keys.txt", "vits14-reg": "dinov2_vits14_reg_keys.txt"}
@@ -20,7 +20,7 @@ def _read_dump(path) -> dict[str, tuple[int, ...]]:
     return out
 
 
-@pytest.fixture(scope="module", params=sorted(VARIANTS))
+@pytest.fixture(scope="module", params=sorted(WEIGHTS))  # released variants (students: tests/distill)
 def full_model(request):
     return request.param, DinoV2(config=VARIANTS[request.param])
 
