@@ -3,6 +3,7 @@ what stayed outside the delegate (those ops run on ExecuTorch's portable kernels
 from __future__ import annotations
 
 import collections
+import copy
 import warnings
 
 import torch
@@ -53,7 +54,7 @@ def portable_ops(edge) -> dict[str, int]:
     graph = edge.exported_program().graph_module.graph
     ops = collections.Counter()
     for node in graph.nodes:
-        if node.op != "call_function":
+        if node.op != "call_function" or not _is_tensor_kernel(node):
             continue
         name = getattr(node.target, "__name__", str(node.target))
         if name.split(".")[0] in _FREE or name in _FREE:
@@ -61,6 +62,16 @@ def portable_ops(edge) -> dict[str, int]:
         op = getattr(node.target, "_op", node.target)  # an EdgeOpOverload wraps the aten OpOverload
         ops[str(op).removeprefix("aten.")] += 1
     return dict(sorted(ops.items()))
+
+
+def _is_tensor_kernel(node) -> bool:
+    """A call that runs a tensor kernel; symbolic-shape arithmetic (``operator.add`` on SymInts with a
+    dynamic point count, sym_size, asserts) runs as ExecuTorch's scalar prim ops and is not listed."""
+    import torch
+
+    val = node.meta.get("val")
+    vals = val if isinstance(val, (list, tuple)) else [val]
+    return any(isinstance(v, torch.Tensor) for v in vals)
 
 
 def delegated_calls(edge) -> int:
@@ -113,7 +124,17 @@ def lower(program: torch.export.ExportedProgram, delegate: str = "xnnpack") -> t
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        edge = to_edge_transform_and_lower(fold_constants(program), transform_passes=[drop_noop_expands],
-                                          partitioner=partitioners(delegate))
-        report = {"delegate": delegate, "delegated_subgraphs": delegated_calls(edge), "portable_ops": portable_ops(edge)}
+        folded = True
+        try:
+            edge = to_edge_transform_and_lower(fold_constants(copy.deepcopy(program)), transform_passes=[drop_noop_expands],
+                                              partitioner=partitioners(delegate))
+        except AttributeError:
+            # executorch 1.5.1: a program with lifted tensor constants (CLIP's towers) cannot be unlifted
+            # after constant propagation ("_prop_tensor_constant… is not a buffer"); such programs have no
+            # parameter-derived weights to fold, so they lower as exported
+            folded = False
+            edge = to_edge_transform_and_lower(program, transform_passes=[drop_noop_expands],
+                                              partitioner=partitioners(delegate))
+        report = {"delegate": delegate, "delegated_subgraphs": delegated_calls(edge), "portable_ops": portable_ops(edge),
+                  "constants_folded": folded}
         return edge.to_executorch().buffer, report
