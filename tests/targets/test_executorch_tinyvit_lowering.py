@@ -4,7 +4,7 @@ through the ExecuTorch lowering the executorch-* presets use: the weights the mo
 constants, so every Conv/Linear/attention op lands in the XNNPACK delegate, and the .pte reproduces
 torch. LayerNorm stays on the portable kernels: ExecuTorch 1.5.1's XNNPACK partitioner has no
 LayerNorm config (before the folding: 34 delegate partitions and 67 portable ops at this size). The full
-1024-px encoder goes through the same code in test_executorch_families.py (opt-in: minutes)."""
+1024-px encoder goes through the same code in test_executorch_families.py (opt-in, ~3 min)."""
 import importlib.util
 
 import numpy as np
