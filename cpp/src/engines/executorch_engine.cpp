@@ -71,9 +71,67 @@ class EtSession final : public Session {
                         std::to_string(meta->num_outputs()) + " outputs, the manifest names " + std::to_string(inputs_.size()) +
                         " / " + std::to_string(outputs_.size()) + ": a swapped model file");
     }
+    for (std::size_t i = 0; i < inputs_.size(); ++i) {
+      auto info = meta->input_tensor_meta(i);
+      batch_one_ = batch_one_ && info.ok() && !info->sizes().empty() && info->sizes()[0] == 1;
+    }
   }
 
   Outputs run(const Feed& feed) const override {
+    const int64_t batch = items(feed);
+    if (batch == 0) return run_one(feed);
+    // programs are exported at batch 1 (as in the Python engine): a larger batch runs item by item
+    std::vector<Outputs> parts;
+    for (int64_t b = 0; b < batch; ++b) {
+      std::vector<Tensor> slices;
+      slices.reserve(inputs_.size());
+      Feed one;
+      for (const auto& name : inputs_) {
+        const Tensor& t = *feed.at(name);
+        std::vector<int64_t> shape(t.shape().begin(), t.shape().end());
+        shape[0] = 1;
+        slices.emplace_back(t.dtype(), shape);
+        const std::size_t step = t.nbytes() / static_cast<std::size_t>(batch);
+        std::memcpy(slices.back().data(), static_cast<const char*>(t.data()) + step * b, step);
+      }
+      for (std::size_t i = 0; i < inputs_.size(); ++i) one.emplace(inputs_[i], &slices[i]);
+      parts.push_back(run_one(one));
+    }
+    Outputs out;
+    for (const auto& name : outputs_) {
+      const Tensor& first = parts.front().at(name);
+      std::vector<int64_t> shape(first.shape().begin(), first.shape().end());
+      shape[0] = batch * (shape.empty() ? 1 : shape[0]);
+      Tensor t(first.dtype(), shape);
+      for (int64_t b = 0; b < batch; ++b) {
+        const Tensor& p = parts[b].at(name);
+        std::memcpy(static_cast<char*>(t.data()) + p.nbytes() * b, p.data(), p.nbytes());
+      }
+      out.emplace(name, std::move(t));
+    }
+    return out;
+  }
+
+  const std::vector<std::string>& input_names() const override { return inputs_; }
+  const std::vector<std::string>& output_names() const override { return outputs_; }
+  std::string description() const override { return "executorch (XNNPACK)"; }
+
+ private:
+  // B when every input is fixed at leading dim 1 and the feed brings the same B > 1 for all, else 0
+  int64_t items(const Feed& feed) const {
+    if (!batch_one_) return 0;
+    int64_t batch = -1;
+    for (const auto& name : inputs_) {
+      const auto it = feed.find(name);
+      if (it == feed.end() || it->second == nullptr || it->second->shape().empty()) return 0;
+      const int64_t b = it->second->shape()[0];
+      if (batch != -1 && b != batch) return 0;
+      batch = b;
+    }
+    return batch > 1 ? batch : 0;
+  }
+
+  Outputs run_one(const Feed& feed) const {
     std::vector<et::extension::TensorPtr> tensors;
     std::vector<et::runtime::EValue> args;
     for (const auto& name : inputs_) {
@@ -100,12 +158,8 @@ class EtSession final : public Session {
     return out;
   }
 
-  const std::vector<std::string>& input_names() const override { return inputs_; }
-  const std::vector<std::string>& output_names() const override { return outputs_; }
-  std::string description() const override { return "executorch (XNNPACK)"; }
-
- private:
   std::vector<std::string> inputs_, outputs_;
+  bool batch_one_ = true;
   mutable et::extension::Module module_;
   mutable std::mutex mu_;
 };
