@@ -134,7 +134,7 @@ std::string bench_json(const BenchRun& run) {
                  {"precision", m["target"]["precision"]}, {"weights", m["model"]["weights"]["id"]},
                  {"bundle_sha256", sha256_file(run.bundle + "/manifest.json")}, {"files", files}, {"size_bytes", size},
                  {"engine", run.engine}, {"parity", parity_summary(m["parity"])}, {"latency_ms", latency},
-                 {"speedup", speedup}, {"memory", Json::object()}, {"samples_ms", samples}};
+                 {"speedup", speedup}, {"ratios", Json::object()}, {"memory", Json::object()}, {"samples_ms", samples}};
   const Json pre = m.value("preprocess", Json::object());
   const Json group{{"model", m["model"]["name"]}, {"variant", m["model"]["variant"]},
                    {"input_size", pre.value("input_size", Json(nullptr))}, {"headline", run.headline},
