@@ -178,7 +178,9 @@ def infer_config(sd: Mapping[str, torch.Tensor], *, origin: str = "official") ->
         img_size=grid * patch,
         num_register_tokens=regs,
         layerscale="blocks.0.ls1.gamma" in sd,
-        out_dim=sd["head.weight"].shape[0] if "head.weight" in sd else 0,  # a distilled student's head
+        # a distilled student projects into its teacher's feature space; its own key, so that a classifier
+        # "head" (timm) stays an unexpected key
+        out_dim=sd["student_proj.weight"].shape[0] if "student_proj.weight" in sd else 0,
     )
     return variant, with_pos_embed_resample(config, origin)
 

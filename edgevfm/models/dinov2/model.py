@@ -112,7 +112,7 @@ class DinoV2(nn.Module):
         self.blocks = nn.ModuleList(Block(config=config) for _ in range(config.depth))
         self.norm = nn.LayerNorm(d, eps=config.eps)
         if config.out_dim:
-            self.head = nn.Linear(d, config.out_dim)
+            self.student_proj = nn.Linear(d, config.out_dim)
         self._export_hw: tuple[int, int] | None = None
         self.register_buffer("export_pos_embed", None, persistent=False)
         # A cached pos-embed computed before loading weights would be stale (cf. MobileSAM's `ab`).
@@ -220,7 +220,7 @@ class DinoV2(nn.Module):
     def normed(self, tokens: torch.Tensor) -> torch.Tensor:
         """The final norm, then a student's head into its teacher's feature space (if it has one)."""
         out = self.norm(tokens)
-        return self.head(out) if self.config.out_dim else out
+        return self.student_proj(out) if self.config.out_dim else out
 
     def forward_features(self, x: torch.Tensor, masks: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         """Official ``forward_features`` dict (without the ``masks`` echo)."""
