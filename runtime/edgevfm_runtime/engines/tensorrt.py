@@ -8,9 +8,6 @@ Networks are always built strongly typed without precision flags: every tensor k
 ONNX graph gives it (FP16 graphs for jetson-fp16; INT8 where the graph has Q/DQ for jetson-int8).
 That is TensorRT's guidance for explicit quantization, and the only mode TensorRT 11 has left.
 
-Buffers: device and pinned host memory allocated once per IO tensor at its profile maximum
-(``trt_buffers``), bound to the context once, reused by every call.
-
 Not yet verified on hardware: ``scripts/gpu_checks.sh`` runs the gated tests on a GPU machine."""
 from __future__ import annotations
 
@@ -24,7 +21,6 @@ import numpy as np
 from ..errors import EngineUnavailable, InputError
 from ..hashing import sha256_path
 from .base import Engine, Session, register_engine
-from .trt_buffers import BufferPlan, CudaAllocator
 from .trt_cache import cache_dir, engine_key, file_lock, timing_cache_path, write_atomic
 from .trt_support import probe, unsupported_version
 
@@ -183,31 +179,11 @@ class TrtSession(Session):
                 lo, _, hi = self._engine.get_tensor_profile_shape(n, 0)
                 self._bounds[n] = (tuple(int(d) for d in lo), tuple(int(d) for d in hi))
         self._stream = _ok(self._cudart.cudaStreamCreate())
-        self._plan = BufferPlan(self._max_shapes(), CudaAllocator(self._cudart, _ok))
-        for name, slot in self._plan.slots.items():  # the addresses never change: bound once
-            self._ctx.set_tensor_address(name, slot.device)
-        self._lock = threading.Lock()  # one execution context, stream and buffer set: calls take turns
+        self._lock = threading.Lock()  # one execution context and stream: calls from many threads take turns
         self.engine = f"tensorrt {trt.__version__} ({gpu_name()})"
 
     def _dtype(self, name: str):
         return np.dtype(self._trt.nptype(self._engine.get_tensor_dtype(name)))
-
-    def _max_shapes(self) -> dict:
-        """Every IO tensor's largest shape: inputs at their profile maximum, outputs as the context
-        reports them with every input there."""
-        shapes = {}
-        for n in self.input_names:
-            shape = self._bounds[n][1] if n in self._bounds else tuple(int(d) for d in self._engine.get_tensor_shape(n))
-            if n in self._bounds and not self._ctx.set_input_shape(n, shape):
-                raise EngineUnavailable(f"TensorRT refused the profile maximum {shape} of input {n!r}")
-            shapes[n] = (self._dtype(n), shape)
-        for n in self.output_names:
-            shape = tuple(int(d) for d in self._ctx.get_tensor_shape(n))
-            if any(d < 0 for d in shape):
-                raise EngineUnavailable(f"output {n!r} has a data-dependent shape {shape}; the bundle's static "
-                                        "twin should have replaced it (re-export the bundle)")
-            shapes[n] = (self._dtype(n), shape)
-        return shapes
 
     def _check_shape(self, name: str, shape: tuple) -> None:
         if name not in self._bounds:
@@ -225,42 +201,35 @@ class TrtSession(Session):
         missing = [n for n in self.input_names if n not in feed]
         if missing:
             raise InputError(f"missing input(s) {missing} (the engine takes {self.input_names})")
-        cudart, kind, slots = self._cudart, self._cudart.cudaMemcpyKind, self._plan.slots
-        for n in self.input_names:
-            x = np.asarray(feed[n])
-            self._check_shape(n, x.shape)
-            if not self._ctx.set_input_shape(n, x.shape):
-                raise InputError(f"TensorRT refused shape {x.shape} for input {n!r} "
-                                 f"(engine shape {tuple(self._engine.get_tensor_shape(n))})")
-            host = slots[n].host_array(x.shape)
-            np.copyto(host, x, casting="unsafe")  # into the pinned buffer, in the engine's dtype
-            _ok(cudart.cudaMemcpyAsync(slots[n].device, slots[n].host, host.nbytes, kind.cudaMemcpyHostToDevice,
-                                       self._stream))
-        if not self._ctx.execute_async_v3(self._stream):
-            raise EngineUnavailable("TensorRT execution failed")
-        outs = {}
-        for n in self.output_names:
-            outs[n] = slots[n].host_array(tuple(self._ctx.get_tensor_shape(n)))
-            _ok(cudart.cudaMemcpyAsync(slots[n].host, slots[n].device, outs[n].nbytes, kind.cudaMemcpyDeviceToHost,
-                                       self._stream))
-        _ok(cudart.cudaStreamSynchronize(self._stream))
-        # copies: the pinned buffers are overwritten by the next call
-        return {n: y.astype(np.float32 if y.dtype == np.float16 else y.dtype, copy=True) for n, y in outs.items()}
-
-    def close(self) -> None:
-        """Free the buffers and the stream now (else when the session is collected)."""
-        plan, self._plan = getattr(self, "_plan", None), None
-        if plan is not None:
-            plan.close()
-        stream, self._stream = getattr(self, "_stream", None), None
-        if stream is not None:
-            self._cudart.cudaStreamDestroy(stream)
-
-    def __del__(self):
+        cudart, kind = self._cudart, self._cudart.cudaMemcpyKind
+        buffers = []
         try:
-            self.close()
-        except Exception:  # noqa: BLE001 - interpreter shutdown: CUDA may be gone already
-            pass
+            for n in self.input_names:
+                x = np.ascontiguousarray(feed[n], dtype=self._dtype(n))
+                self._check_shape(n, x.shape)
+                if not self._ctx.set_input_shape(n, x.shape):
+                    raise InputError(f"TensorRT refused shape {x.shape} for input {n!r} "
+                                     f"(engine shape {tuple(self._engine.get_tensor_shape(n))})")
+                ptr = _ok(cudart.cudaMalloc(max(x.nbytes, 1)))
+                buffers.append(ptr)
+                _ok(cudart.cudaMemcpyAsync(ptr, x.ctypes.data, x.nbytes, kind.cudaMemcpyHostToDevice, self._stream))
+                self._ctx.set_tensor_address(n, ptr)
+            outs = {}
+            for n in self.output_names:
+                y = np.empty(tuple(self._ctx.get_tensor_shape(n)), dtype=self._dtype(n))
+                ptr = _ok(cudart.cudaMalloc(max(y.nbytes, 1)))
+                buffers.append(ptr)
+                self._ctx.set_tensor_address(n, ptr)
+                outs[n] = (y, ptr)
+            if not self._ctx.execute_async_v3(self._stream):
+                raise EngineUnavailable("TensorRT execution failed")
+            for y, ptr in outs.values():
+                _ok(cudart.cudaMemcpyAsync(y.ctypes.data, ptr, y.nbytes, kind.cudaMemcpyDeviceToHost, self._stream))
+            _ok(cudart.cudaStreamSynchronize(self._stream))
+            return {n: y.astype(np.float32) if y.dtype == np.float16 else y for n, (y, _) in outs.items()}
+        finally:
+            for ptr in buffers:
+                cudart.cudaFree(ptr)
 
 
 register_engine(
