@@ -18,8 +18,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..registry import did_you_mean
 from . import DistillError
+from .task_base import DistillTask
 
 TEACHER_VARIANT = "vit-b-32"
 CAPTIONS = Path(__file__).with_name("captions.txt")
@@ -47,9 +47,10 @@ def _norm(x):
         x / (np.linalg.norm(x, axis=-1, keepdims=True) + 1e-12)
 
 
-class ClipTask:
+class ClipTask(DistillTask):
     family = "clip"
-    teacher_name = f"clip/{TEACHER_VARIANT}"
+    teacher_variant = TEACHER_VARIANT
+    input_fn = staticmethod(_clip_input)
     losses = ("affinity", "cosine")
     default_image_size = 224
     options = ("captions",)  # DistillConfig fields this task takes
@@ -63,18 +64,10 @@ class ClipTask:
 
     def __init__(self, *, student: str, teacher_weights: str, seed: int, image_size: int = 224,
                  captions: str | None = None) -> None:
-        from .. import weights as W
-        from ..models import get_model
         from ..models.clip.config import STUDENTS, ClipVisionConfig
         from ..models.clip.model import CLIP
 
-        if student not in STUDENTS:
-            raise DistillError(f"unknown clip student {student!r} (known: {', '.join(STUDENTS)})"
-                               + did_you_mean(student, STUDENTS))
-        fam = get_model("clip")
-        self.student_name, self.image_size = student, image_size
-        self.weights = W.resolve(teacher_weights, fam.weight_source(TEACHER_VARIANT), model=fam.family)
-        self.teacher = fam.load(TEACHER_VARIANT, self.weights).eval().requires_grad_(False)
+        self._load_teacher(student=student, known=STUDENTS, teacher_weights=teacher_weights, image_size=image_size)
         tc = self.teacher.config
         if tc.vision.image_size != image_size:
             raise DistillError(f"--image-size {image_size}: the CLIP teacher takes {tc.vision.image_size} px; "
@@ -85,9 +78,7 @@ class ClipTask:
         width = max(64, int(tc.vision.width * frac) // 64 * 64)
         vision = ClipVisionConfig(image_size=tc.vision.image_size, patch_size=tc.vision.patch_size, width=width,
                                   layers=max(1, round(tc.vision.layers * frac)), heads=width // 64)
-        with torch.random.fork_rng():
-            torch.manual_seed(seed)
-            self.model = CLIP(config=dataclasses.replace(tc, vision=vision))
+        self.model = self._seeded(seed, lambda: CLIP(config=dataclasses.replace(tc, vision=vision)))
         text = {k: v for k, v in self.teacher.state_dict().items() if not k.startswith("visual.")}
         self.model.load_state_dict(text, strict=False)
         for name, p in self.model.named_parameters():
@@ -104,15 +95,6 @@ class ClipTask:
     def encoder(self) -> torch.nn.Module:
         return self.model.visual
 
-    @property
-    def cache_tag(self) -> str:
-        return f"{self.image_size}px"
-
-    def prepare(self):
-        from functools import partial
-
-        return partial(_clip_input, size=self.image_size)
-
     @torch.no_grad()
     def teacher_target(self, rgb: np.ndarray) -> np.ndarray:
         return self.teacher.encode_image(torch.from_numpy(_clip_input(rgb, size=self.image_size))[None])[0].numpy()
@@ -128,17 +110,8 @@ class ClipTask:
         entropy = -(soft * torch.log(soft + 1e-12)).sum(-1).mean()  # KL = CE - H: 0 when the logits agree
         return embed + affinity - entropy
 
-    @torch.no_grad()
     def student_embedding(self, rgb: np.ndarray) -> np.ndarray:
-        was = self.encoder.training
-        self.encoder.eval()
-        x = torch.from_numpy(_clip_input(rgb, size=self.image_size))[None]
-        out = self.encoder(x.to(next(self.encoder.parameters()).device))[0].float().cpu().numpy()
-        self.encoder.train(was)
-        return out
-
-    def student_state_dict(self) -> dict:
-        return self.model.state_dict()
+        return self._run_student(self.encoder, _clip_input(rgb, size=self.image_size))
 
     def evaluate(self, images: list[np.ndarray], targets: list[np.ndarray], *,
                  constant: np.ndarray | None = None) -> dict:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..registry import did_you_mean
 from . import DistillError
 from .losses import LOSSES
+from .task_base import DistillTask
 
 TEACHER_VARIANT = "vits14"
 
@@ -39,9 +39,10 @@ def _cos(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (a * b).sum(-1) / (np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1) + 1e-12)
 
 
-class DinoV2Task:
+class DinoV2Task(DistillTask):
     family = "dinov2"
-    teacher_name = f"dinov2/{TEACHER_VARIANT}"
+    teacher_variant = TEACHER_VARIANT
+    input_fn = staticmethod(_dense_input)
     losses = ("cosine", "huber", "mse")
     default_image_size = 224
     default_loss = "cosine"
@@ -53,22 +54,13 @@ class DinoV2Task:
             raise DistillError(f"--image-size {size}: use a multiple of the patch size 14 from 56 to 518 (e.g. 224)")
 
     def __init__(self, *, student: str, teacher_weights: str, seed: int, image_size: int = 224) -> None:
-        from .. import weights as W
-        from ..models import get_model
         from ..models.dinov2.config import STUDENTS
 
-        if student not in STUDENTS:
-            raise DistillError(f"unknown dinov2 student {student!r} (known: {', '.join(STUDENTS)})"
-                               + did_you_mean(student, STUDENTS))
-        fam = get_model("dinov2")
-        self.student_name, self.image_size = student, image_size
-        self.weights = W.resolve(teacher_weights, fam.weight_source(TEACHER_VARIANT), model=fam.family)
-        self.teacher = fam.load(TEACHER_VARIANT, self.weights).eval().requires_grad_(False)
+        fam = self._load_teacher(student=student, known=STUDENTS, teacher_weights=teacher_weights,
+                                 image_size=image_size)
         if self.teacher.config.num_register_tokens:
             raise DistillError("the dinov2 teacher must be a vits14 checkpoint without registers")
-        with torch.random.fork_rng():
-            torch.manual_seed(seed)
-            self.model = fam.build(student)
+        self.model = self._seeded(seed, lambda: fam.build(student))
         if self.model.config.feature_dim != self.teacher.config.feature_dim:
             raise DistillError(f"student {student} outputs {self.model.config.feature_dim}-d features, the teacher "
                                f"{self.teacher.config.feature_dim}-d")
@@ -77,15 +69,6 @@ class DinoV2Task:
     @property
     def encoder(self) -> torch.nn.Module:
         return self._encoder
-
-    @property
-    def cache_tag(self) -> str:
-        return f"{self.image_size}px"  # the teacher's tokens depend on the input size
-
-    def prepare(self):
-        from functools import partial
-
-        return partial(_dense_input, size=self.image_size)
 
     @torch.no_grad()
     def teacher_target(self, rgb: np.ndarray) -> np.ndarray:
@@ -97,17 +80,8 @@ class DinoV2Task:
         fn = LOSSES[name]
         return fn(out[:, 0], target[:, 0]) + fn(out[:, 1:], target[:, 1:])
 
-    @torch.no_grad()
     def student_tokens(self, rgb: np.ndarray) -> np.ndarray:
-        was = self.model.training
-        self.model.eval()
-        x = torch.from_numpy(_dense_input(rgb, size=self.image_size))[None]
-        out = self._encoder(x.to(next(self.model.parameters()).device))[0].float().cpu().numpy()
-        self.model.train(was)
-        return out
-
-    def student_state_dict(self) -> dict:
-        return self.model.state_dict()
+        return self._run_student(self._encoder, _dense_input(rgb, size=self.image_size))
 
     def evaluate(self, images: list[np.ndarray], targets: list[np.ndarray], *,
                  constant: np.ndarray | None = None) -> dict:

@@ -15,16 +15,18 @@ from edgevfm_runtime.sam.prompt_set import prompt_set
 from edgevfm_runtime.sam.prompts import decoder_feed
 from edgevfm_runtime.sam.transforms import encoder_input
 
-from ..registry import did_you_mean
 from . import DistillError
+from .data import student_input
 from .losses import LOSSES, match_resolution
+from .task_base import DistillTask
 
 TEACHER_VARIANT = "vit_t"
 
 
-class SamTask:
+class SamTask(DistillTask):
     family = "sam"
-    teacher_name = f"sam/{TEACHER_VARIANT}"
+    teacher_variant = TEACHER_VARIANT
+    input_fn = staticmethod(student_input)
     losses = ("huber", "mse")
     default_image_size = 1024
     default_loss = "huber"  # nanosam's
@@ -36,21 +38,11 @@ class SamTask:
             raise DistillError(f"--image-size {size}: use a multiple of 64 up to 1024")
 
     def __init__(self, *, student: str, teacher_weights: str, seed: int, image_size: int = 1024) -> None:
-        from .. import weights as W
-        from ..models import get_model
         from ..models.mobilesam.encoders import STUDENTS
         from ..models.mobilesam.model import build_mobilesam
 
-        if student not in STUDENTS:
-            raise DistillError(f"unknown sam student {student!r} (known: {', '.join(STUDENTS)})"
-                               + did_you_mean(student, STUDENTS))
-        fam = get_model("sam")
-        self.student_name, self.image_size = student, image_size
-        self.weights = W.resolve(teacher_weights, fam.weight_source(TEACHER_VARIANT), model=fam.family)
-        self.teacher = fam.load(TEACHER_VARIANT, self.weights).requires_grad_(False)
-        with torch.random.fork_rng():
-            torch.manual_seed(seed)
-            self.model = build_mobilesam(student)
+        self._load_teacher(student=student, known=STUDENTS, teacher_weights=teacher_weights, image_size=image_size)
+        self.model = self._seeded(seed, lambda: build_mobilesam(student))
         self.model.prompt_encoder.load_state_dict(self.teacher.prompt_encoder.state_dict())
         self.model.mask_decoder.load_state_dict(self.teacher.mask_decoder.state_dict())
         self.model.prompt_encoder.requires_grad_(False)
@@ -64,14 +56,6 @@ class SamTask:
     @property
     def cache_tag(self) -> str:
         return ""  # the teacher always sees 1024 px; lower student sizes pool the target (``loss``)
-
-    def prepare(self):
-        """image view -> the student's input (a picklable callable, for data-loader workers)."""
-        from functools import partial
-
-        from .data import student_input
-
-        return partial(student_input, size=self.image_size)
 
     def loss(self, out: torch.Tensor, target: torch.Tensor, name: str) -> torch.Tensor:
         return LOSSES[name](out, match_resolution(target, out.shape[-2:]))
@@ -88,17 +72,8 @@ class SamTask:
 
     teacher_target = teacher_embedding  # what the loop caches per image view
 
-    def student_state_dict(self) -> dict:
-        return self.model.state_dict()
-
-    @torch.no_grad()
     def student_embedding(self, rgb: np.ndarray) -> np.ndarray:
-        was = self.encoder.training
-        self.encoder.eval()
-        x, _ = encoder_input(rgb)
-        emb = self.encoder(torch.from_numpy(x).to(next(self.encoder.parameters()).device))[0].float().cpu().numpy()
-        self.encoder.train(was)
-        return emb
+        return self._run_student(self.encoder, encoder_input(rgb)[0][0])
 
     @torch.no_grad()
     def mask_ious(self, rgb: np.ndarray, teacher_emb: np.ndarray, student_emb: np.ndarray) -> list[float]:
