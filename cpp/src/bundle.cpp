@@ -10,6 +10,7 @@
 #include "edgevfm/errors.hpp"
 #include "edgevfm/sha256.hpp"
 #include "edgevfm/signing.hpp"
+#include "bundle_zip.hpp"
 #include "host_outputs.hpp"
 
 namespace edgevfm {
@@ -66,7 +67,18 @@ std::string regular_file_inside(const std::string& root, const std::string& rel,
 Bundle Bundle::open(const std::string& path, const OpenOptions& options) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) throw BundleError("bundle " + path + " does not exist");
-  if (!S_ISDIR(st.st_mode)) throw BundleError("bundle " + path + " is not a folder (give the bundle folder)");
+  if (S_ISDIR(st.st_mode)) return open_folder(path, options);
+  if (!S_ISREG(st.st_mode)) throw BundleError("bundle " + path + " is not a bundle folder or .zip");
+  const std::string root = detail::open_zip(path, options.zip_limits);
+  try {
+    return open_folder(root, options);
+  } catch (...) {
+    detail::discard_zip_entry(root);  // a refused zip leaves nothing in the cache (a tampered entry is re-extracted)
+    throw;
+  }
+}
+
+Bundle Bundle::open_folder(const std::string& path, const OpenOptions& options) {
   std::string root = path;
   while (root.size() > 1 && root.back() == '/') root.pop_back();
   const std::string manifest_path = regular_file_inside(root, "manifest.json", "manifest.json");
