@@ -11,9 +11,10 @@ PY=${PYTHON:-python3}
 if ! command -v sshd >/dev/null && [ ! -x /usr/sbin/sshd ] && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server openssh-client >/dev/null
 fi
-# cpp/ (built by tests/cpp): compiler, CMake and the libraries it links; installed where apt can as root.
+# cpp/ (built by tests/cpp): compiler, CMake, clang-tidy (tests/cpp/test_clang_tidy.py) and the libraries it
+# links; installed where apt can as root.
 cpp_pkgs=()
-for need in cmake:cmake g++:g++ ninja:ninja-build pkg-config:pkgconf; do
+for need in cmake:cmake g++:g++ ninja:ninja-build pkg-config:pkgconf clang-tidy:clang-tidy; do
   command -v "${need%%:*}" >/dev/null || cpp_pkgs+=("${need##*:}")
 done
 for need in nlohmann/json.hpp:nlohmann-json3-dev gtest/gtest.h:libgtest-dev stb/stb_image.h:libstb-dev zip.h:libzip-dev openssl/evp.h:libssl-dev; do

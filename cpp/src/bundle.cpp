@@ -10,6 +10,8 @@
 #include "edgevfm/errors.hpp"
 #include "edgevfm/sha256.hpp"
 #include "edgevfm/signing.hpp"
+#include "bundle_zip.hpp"
+#include "host_outputs.hpp"
 
 namespace edgevfm {
 
@@ -51,7 +53,7 @@ void verify(const std::string& root, const std::string& rel, const std::string& 
 
 std::string regular_file_inside(const std::string& root, const std::string& rel, const std::string& field) {
   check_relative(rel, field);
-  const std::string path = root + "/" + rel;
+  std::string path = root + "/" + rel;
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) throw BundleError("bundle file " + rel + " (" + field + ") is missing");
   if (!S_ISREG(st.st_mode)) throw BundleError("bundle file " + rel + " (" + field + ") is not a regular file");
@@ -65,7 +67,18 @@ std::string regular_file_inside(const std::string& root, const std::string& rel,
 Bundle Bundle::open(const std::string& path, const OpenOptions& options) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) throw BundleError("bundle " + path + " does not exist");
-  if (!S_ISDIR(st.st_mode)) throw BundleError("bundle " + path + " is not a folder (give the bundle folder)");
+  if (S_ISDIR(st.st_mode)) return open_folder(path, options);
+  if (!S_ISREG(st.st_mode)) throw BundleError("bundle " + path + " is not a bundle folder or .zip");
+  const std::string root = detail::open_zip(path, options.zip_limits);
+  try {
+    return open_folder(root, options);
+  } catch (...) {
+    detail::discard_zip_entry(root);  // a refused zip leaves nothing in the cache (a tampered entry is re-extracted)
+    throw;
+  }
+}
+
+Bundle Bundle::open_folder(const std::string& path, const OpenOptions& options) {
   std::string root = path;
   while (root.size() > 1 && root.back() == '/') root.pop_back();
   const std::string manifest_path = regular_file_inside(root, "manifest.json", "manifest.json");
@@ -100,7 +113,8 @@ std::shared_ptr<const Session> Bundle::session(const std::string& component, con
   for (const auto& [k, v] : c.engine_options) merged[k] = v;
   for (const auto& [k, v] : options) merged[k] = v;
   const std::string name = engine.empty() ? manifest_->engine : engine;
-  std::shared_ptr<const Session> s = open_session(name, component_path(component), merged);
+  // host outputs first: the inputs they read (orig_im_size) are the component's inputs too
+  std::shared_ptr<const Session> s = detail::with_host_outputs(open_session(name, component_path(component), merged), manifest_, c);
   for (const auto& spec : c.inputs) {
     bool found = false;
     for (const auto& n : s->input_names()) found = found || n == spec.name;

@@ -186,6 +186,7 @@ edgevfm_status edgevfm_sam_predict_batch(const edgevfm_sam* sam, const edgevfm_e
     if (k < 1) throw edgevfm::InputError("k (prompt sets) must be >= 1, got " + std::to_string(k));
     std::vector<edgevfm::Tensor> masks(static_cast<std::size_t>(k));
     std::vector<edgevfm::SamPrompt> prompts;
+    prompts.reserve(static_cast<std::size_t>(k));
     for (int i = 0; i < k; ++i) {
       prompts.push_back(prompt_at(i, points_xy, labels, n_points, boxes, mask_input, multimask,
                                   masks[static_cast<std::size_t>(i)]));

@@ -78,7 +78,7 @@ std::map<std::string, Tensor> feed_of(const Bundle& b, const std::string& comp, 
   return owned;
 }
 
-const std::vector<int64_t> mask_shape(const Tensor& shape_t) {
+std::vector<int64_t> mask_shape(const Tensor& shape_t) {
   const auto d = shape_t.to_double();
   return std::vector<int64_t>(d.begin(), d.end());
 }
@@ -234,7 +234,8 @@ CheckReport run_check(const Bundle& bundle, const std::string& engine, const Eng
       auto owned = feed_of(bundle, comp, c, feed, src.empty() ? nullptr : &upstream);
       Outputs got = ctx.sessions.at(comp)->run(feed);
       for (const auto& [name, ref] : c.out) {
-        const auto ends = [&](const std::string& suf) { return name.size() > suf.size() && name.compare(name.size() - suf.size(), suf.size(), suf) == 0; };
+        const std::string& key = name;  // a structured binding cannot be captured before C++20
+        const auto ends = [&key](const std::string& suf) { return key.size() > suf.size() && key.compare(key.size() - suf.size(), suf.size(), suf) == 0; };
         if (ends("_bits_shape")) continue;
         if (ends("_bits")) {
           const std::string base = name.substr(0, name.size() - 5);

@@ -87,7 +87,8 @@ void pad(State& s, const PreStep& p) {
 
 std::pair<int, int> longest_side_shape(int h, int w, int long_side) {
   const double scale = long_side * 1.0 / std::max(h, w);
-  return {static_cast<int>(h * scale + 0.5), static_cast<int>(w * scale + 0.5)};
+  // int(x + 0.5) as the reference's get_preprocess_shape: the same sizes, not lround's
+  return {static_cast<int>(h * scale + 0.5), static_cast<int>(w * scale + 0.5)};  // NOLINT(bugprone-incorrect-roundings)
 }
 
 Preprocessed run_preprocess(const ImageView& image, const std::vector<PreStep>& steps) {

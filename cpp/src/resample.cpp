@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <vector>
 
 #include "edgevfm/errors.hpp"
@@ -49,9 +50,10 @@ Coeffs precompute(int in_size, int out_size, const Filter& f) {
   for (int xx = 0; xx < out_size; ++xx) {
     const double center = (xx + 0.5) * scale;
     const double ss = 1.0 / filterscale;
-    int xmin = static_cast<int>(center - support + 0.5);
+    // (int)(x + 0.5) as Pillow's precompute_coeffs: truncation toward zero, not lround, for Pillow's bytes
+    int xmin = static_cast<int>(center - support + 0.5);  // NOLINT(bugprone-incorrect-roundings)
     xmin = std::max(xmin, 0);
-    int xmax = static_cast<int>(center + support + 0.5);
+    int xmax = static_cast<int>(center + support + 0.5);  // NOLINT(bugprone-incorrect-roundings)
     xmax = std::min(xmax, in_size) - xmin;
     double total = 0.0;
     for (int x = 0; x < xmax; ++x) {
@@ -91,14 +93,14 @@ RgbImage pillow_resize(const ImageView& in, int out_w, int out_h, Interp interp)
     const uint8_t* src = in.row(y + y_first);
     uint8_t* dst = tmp.data() + static_cast<std::size_t>(y) * tmp.width() * 3;
     if (!need_h) {
-      std::copy(src, src + 3 * in.width, dst);
+      std::copy(src, src + std::ptrdiff_t{3} * in.width, dst);
       continue;
     }
-    for (int xx = 0; xx < out_w; ++xx) {
+    for (std::ptrdiff_t xx = 0; xx < out_w; ++xx) {
       const int32_t* k = &ch.k[static_cast<std::size_t>(xx) * ch.ksize];
-      const uint8_t* s = src + 3 * ch.first[xx];
+      const uint8_t* s = src + std::ptrdiff_t{3} * ch.first[xx];
       int32_t a0 = 1 << (kPrecisionBits - 1), a1 = a0, a2 = a0;
-      for (int x = 0; x < ch.count[xx]; ++x) {
+      for (std::ptrdiff_t x = 0; x < ch.count[xx]; ++x) {
         a0 += s[3 * x] * k[x];
         a1 += s[3 * x + 1] * k[x];
         a2 += s[3 * x + 2] * k[x];

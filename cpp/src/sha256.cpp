@@ -1,5 +1,6 @@
 #include "edgevfm/sha256.hpp"
 
+#include <cstddef>
 #include <cstring>
 #include <fstream>
 #include <vector>
@@ -28,7 +29,7 @@ Sha256::Sha256() {
 
 void Sha256::block(const uint8_t* p) {
   uint32_t w[64];
-  for (int i = 0; i < 16; ++i) {
+  for (std::ptrdiff_t i = 0; i < 16; ++i) {
     w[i] = (uint32_t{p[4 * i]} << 24) | (uint32_t{p[4 * i + 1]} << 16) | (uint32_t{p[4 * i + 2]} << 8) |
            uint32_t{p[4 * i + 3]};
   }

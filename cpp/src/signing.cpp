@@ -90,6 +90,7 @@ std::string verify_signature(const std::string& root, const std::string& manifes
                              const std::vector<std::string>& trusted_keys) {
   if (trusted_keys.empty()) throw SignatureError("trusted_keys is empty: give at least one public key, or none to skip the check");
   std::vector<Key> keys;
+  keys.reserve(trusted_keys.size());
   for (const auto& k : trusted_keys) keys.push_back(load_public(k));
   std::string path;
   try {

@@ -35,7 +35,7 @@ struct Args {
 };
 
 edgevfm::Bundle open_bundle(const Args& a) {
-  const auto bundle = edgevfm::Bundle::open(a.bundle, a.open);
+  auto bundle = edgevfm::Bundle::open(a.bundle, a.open);
   if (!bundle.signed_by().empty()) std::cerr << "signature: valid, by trusted key " << bundle.signed_by() << "\n";
   return bundle;
 }
@@ -99,7 +99,7 @@ edgevfm::SamPrompt prompt_of(const Args& a, int w, int h) {
     if (a.box.size() != 4) throw edgevfm::InputError("--box takes X0,Y0,X1,Y1");
     p.box = edgevfm::Box{a.box[0], a.box[1], a.box[2], a.box[3]};
   }
-  if (p.points.empty() && !p.box) p.points.push_back({w / 2.0f, h / 2.0f}), p.labels.push_back(1);
+  if (p.points.empty() && !p.box) p.points.push_back({static_cast<float>(w) / 2.0f, static_cast<float>(h) / 2.0f}), p.labels.push_back(1);
   p.multimask = !a.single;
   return p;
 }

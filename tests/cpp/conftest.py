@@ -58,7 +58,8 @@ def cpp_build() -> Path:
     if shutil.which("cmake") is None or not (shutil.which("c++") or shutil.which("g++") or shutil.which("clang++")):
         pytest.skip("the C++ runtime needs CMake and a C++17 compiler (scripts/setup.sh installs them as root)")
     ov, et = _openvino_cmake_dir(), _executorch_cmake_dir()
-    options = ["-DBUILD_SHARED_LIBS=ON", "-DCMAKE_BUILD_TYPE=Release", "-DEDGEVFM_BUILD_TESTS=OFF", f"-DEDGEVFM_WITH_OPENVINO={'ON' if ov else 'OFF'}",
+    options = ["-DBUILD_SHARED_LIBS=ON", "-DCMAKE_BUILD_TYPE=Release", "-DEDGEVFM_BUILD_TESTS=OFF", "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON",
+               f"-DEDGEVFM_WITH_OPENVINO={'ON' if ov else 'OFF'}",
                f"-DEDGEVFM_WITH_EXECUTORCH={'ON' if et else 'OFF'}"]
     options += [f"-DOpenVINO_DIR={ov}"] if ov else []
     options += [f"-Dexecutorch_DIR={et}"] if et else []

@@ -5,6 +5,8 @@
 #ifndef EDGEVFM_C_H
 #define EDGEVFM_C_H
 
+/* A C header: C has neither <cstdint> nor `using`. */
+/* NOLINTBEGIN(modernize-deprecated-headers,modernize-use-using) */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +26,7 @@ typedef struct edgevfm_bundle edgevfm_bundle;
 typedef struct edgevfm_sam edgevfm_sam;
 typedef struct edgevfm_embedding edgevfm_embedding;
 typedef struct edgevfm_embedder edgevfm_embedder;
+/* NOLINTEND(modernize-deprecated-headers,modernize-use-using) */
 
 const char* edgevfm_last_error(void);
 

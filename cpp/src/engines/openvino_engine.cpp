@@ -86,7 +86,7 @@ class OvSession final : public Session {
       request.infer();
       for (std::size_t i = 0; i < outputs_.size(); ++i) {
         const ov::Tensor r = request.get_output_tensor(i);
-        const ov::Shape s = r.get_shape();
+        const ov::Shape& s = r.get_shape();
         Tensor t(our_type(r.get_element_type()), std::vector<int64_t>(s.begin(), s.end()));
         std::memcpy(t.data(), r.data(), t.nbytes());
         out.emplace(outputs_[i], std::move(t));
