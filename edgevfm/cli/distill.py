@@ -11,7 +11,7 @@ def add_distill_parser(sub) -> argparse.ArgumentParser:
                        description="Distil a student image encoder from its frozen teacher. Many GPUs or nodes: "
                                    "torchrun --nproc_per_node N -m edgevfm.cli.main distill ...")
     p.add_argument("model", help="model family whose encoder is distilled (sam | dinov2 | clip)")
-    p.add_argument("--student", required=True, help="student variant (sam: resnet18; dinov2: vitt14-distill; clip: vit-b-32-distill)")
+    p.add_argument("--student", required=True, help="student variant (sam: resnet18 | repvit; dinov2: vitt14-distill; clip: vit-b-32-distill)")
     p.add_argument("--data", required=True, metavar="DIR", help="training images (recursive; jpg/png/webp/bmp); labels not needed")
     p.add_argument("-o", "--output", required=True, metavar="RUN_DIR", help="run folder: checkpoints, logs, student.pt")
     p.add_argument("--holdout", metavar="DIR", help="held-out images for evaluation (never trained on)")
