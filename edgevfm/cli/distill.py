@@ -24,7 +24,7 @@ def add_distill_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--loss", default=C.loss, help="sam: huber (nanosam, default) | mse (EdgeSAM phase 1); "
                    "dinov2: cosine (default) | huber | mse, on CLS and patch tokens; "
                    "clip: affinity (image-embedding cosine + affinity mimicking, default) | cosine; "
-                   "sam --phase 2: bce-dice (default)")
+                   "sam --phase 2: bce-dice (EdgeSAM's mask loss, default) | bce-dice+huber (plus phase 1's embedding loss)")
     p.add_argument("--image-size", type=int, default=C.image_size,
                    help="student input size (sam: default 1024, below it the teacher's 64x64 target is average-pooled; "
                         "dinov2: default 224, teacher and student both see it)")

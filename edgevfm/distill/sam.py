@@ -21,6 +21,8 @@ from .losses import LOSSES, match_resolution
 from .task_base import DistillTask, Phase
 
 TEACHER_VARIANT = "vit_t"
+# phase-2 loss -> the embedding loss added to the mask loss (None: EdgeSAM's, the mask loss alone)
+PHASE2_LOSSES = {"bce-dice": None, "bce-dice+huber": "huber"}
 PROMPT_STREAM = 2  # keys phase 2's prompt draws apart from the jitter drawn for the same (seed, epoch, sample)
 
 
@@ -30,7 +32,7 @@ class SamTask(DistillTask):
     input_fn = staticmethod(student_input)
     losses = ("huber", "mse")  # huber: nanosam's (the default); mse: EdgeSAM's phase 1
     # 1: embedding distillation; 2: EdgeSAM's prompt-in-the-loop mask distillation (sam_prompts.py)
-    phases = {1: Phase(losses), 2: Phase(("bce-dice",), needs_init=True)}
+    phases = {1: Phase(losses), 2: Phase(tuple(PHASE2_LOSSES), needs_init=True)}
     options = ("phase", "init")  # DistillConfig fields this task takes
     default_image_size = 1024
     note = "image encoder trained here; prompt encoder and mask decoder copied from the teacher"
@@ -85,7 +87,9 @@ class SamTask(DistillTask):
         self.model.prompt_encoder.to(out.device), self.model.mask_decoder.to(out.device)
         rngs = [_rng(ds.seed, ds.epoch, i, PROMPT_STREAM) for i in items]
         valid = [resize_longest_side_shape(*ds.image(i).shape[:2]) for i in items]
-        return prompt_loop_loss(self.model, out, target, rngs, valid)
+        loss = prompt_loop_loss(self.model, out, target, rngs, valid)
+        extra = PHASE2_LOSSES[name]
+        return loss if extra is None else loss + self.loss(out, target, extra)
 
     @property
     def encoder(self) -> torch.nn.Module:

@@ -109,3 +109,22 @@ def test_init_from_another_student_is_refused(tiny, tmp_path):
     torch.save(build_mobilesam("vit_t").state_dict(), other)
     with pytest.raises(DistillError, match="not a student.pt of sam/resnet18"):
         SamTask(student="resnet18", teacher_weights="random:0", seed=0, image_size=64, phase=2, init=str(other))
+
+
+def test_phase2_loss_with_the_embedding_term(phase1):
+    from edgevfm.distill.sam import SamTask
+
+    class _Views:  # the two things the phase-2 loss reads from the dataset: seed/epoch and each view's size
+        seed, epoch = 0, 0
+
+        @staticmethod
+        def image(i):
+            return np.zeros((48, 64, 3), np.uint8)
+
+    task = SamTask(student="resnet18", teacher_weights="random:0", seed=0, image_size=64, phase=2, init=str(phase1))
+    g = torch.Generator().manual_seed(0)
+    out, target = torch.randn(2, 256, 4, 4, generator=g), torch.randn(2, 256, 64, 64, generator=g)
+    mask = task.train_loss(out, target, "bce-dice", ds=_Views, items=[0, 1])
+    both = task.train_loss(out, target, "bce-dice+huber", ds=_Views, items=[0, 1])
+    assert float(both - mask) == pytest.approx(float(task.loss(out, target, "huber")), rel=1e-5)
+    assert float(task.loss(out, target, "huber")) > 0.1
