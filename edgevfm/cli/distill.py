@@ -11,7 +11,7 @@ def add_distill_parser(sub) -> argparse.ArgumentParser:
                        description="Distil a student image encoder from its frozen teacher. Many GPUs or nodes: "
                                    "torchrun --nproc_per_node N -m edgevfm.cli.main distill ...")
     p.add_argument("model", help="model family whose encoder is distilled (sam | dinov2 | clip)")
-    p.add_argument("--student", required=True, help="student variant (sam: resnet18; dinov2: vitt14-distill; clip: vit-b-32-distill)")
+    p.add_argument("--student", required=True, help="student variant (sam: resnet18 | repvit; dinov2: vitt14-distill; clip: vit-b-32-distill)")
     p.add_argument("--data", required=True, metavar="DIR", help="training images (recursive; jpg/png/webp/bmp); labels not needed")
     p.add_argument("-o", "--output", required=True, metavar="RUN_DIR", help="run folder: checkpoints, logs, student.pt")
     p.add_argument("--holdout", metavar="DIR", help="held-out images for evaluation (never trained on)")
@@ -23,7 +23,8 @@ def add_distill_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--weight-decay", type=float, default=C.weight_decay)
     p.add_argument("--loss", default=C.loss, help="sam: huber (nanosam, default) | mse (EdgeSAM phase 1); "
                    "dinov2: cosine (default) | huber | mse, on CLS and patch tokens; "
-                   "clip: affinity (image-embedding cosine + affinity mimicking, default) | cosine")
+                   "clip: affinity (image-embedding cosine + affinity mimicking, default) | cosine; "
+                   "sam --phase 2: bce-dice (EdgeSAM's mask loss, default) | bce-dice+huber (plus phase 1's embedding loss)")
     p.add_argument("--image-size", type=int, default=C.image_size,
                    help="student input size (sam: default 1024, below it the teacher's 64x64 target is average-pooled; "
                         "dinov2: default 224, teacher and student both see it)")
@@ -43,6 +44,12 @@ def add_distill_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--captions", metavar="FILE",
                    help="clip: captions, one per line, for affinity mimicking and the zero-shot metric "
                         "(default: a built-in list describing the scikit-image photos)")
+    p.add_argument("--phase", type=int, choices=(1, 2), default=C.phase,
+                   help="sam: 1 = embedding distillation against cached teacher embeddings (default); 2 = EdgeSAM's "
+                        "prompt-in-the-loop mask distillation (BCE + Dice on the teacher's masks through the frozen "
+                        "decoder, box/point prompts and error-region refinement points), from --init")
+    p.add_argument("--init", metavar="STUDENT_PT",
+                   help="--phase 2: the phase-1 student.pt to start from (its image encoder is loaded strictly)")
     return p
 
 

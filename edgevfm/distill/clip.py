@@ -51,10 +51,9 @@ class ClipTask(DistillTask):
     family = "clip"
     teacher_variant = TEACHER_VARIANT
     input_fn = staticmethod(_clip_input)
-    losses = ("affinity", "cosine")
+    losses = ("affinity", "cosine")  # default: embedding cosine + image->text affinity mimicking; "cosine": the first alone
     default_image_size = 224
     options = ("captions",)  # DistillConfig fields this task takes
-    default_loss = "affinity"  # embedding cosine + image->text affinity mimicking; "cosine": the first alone
     note = "image tower trained here; text tower and logit scale copied from the teacher (frozen)"
 
     @staticmethod

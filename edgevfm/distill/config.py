@@ -31,3 +31,5 @@ class DistillConfig:
     workers: int = 0
     threads: int = 0  # torch intra-op threads per process (0: torch's default)
     captions: str | None = None  # clip: caption file for affinity mimicking and zero-shot eval
+    phase: int = 1  # sam: 1 embedding distillation, 2 prompt-in-the-loop mask distillation (EdgeSAM)
+    init: str | None = None  # phase 2: the phase-1 student.pt to start from

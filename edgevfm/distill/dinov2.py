@@ -43,9 +43,8 @@ class DinoV2Task(DistillTask):
     family = "dinov2"
     teacher_variant = TEACHER_VARIANT
     input_fn = staticmethod(_dense_input)
-    losses = ("cosine", "huber", "mse")
+    losses = ("cosine", "huber", "mse")  # the first is the default
     default_image_size = 224
-    default_loss = "cosine"
     note = "whole ViT trained here; its linear head maps the student's tokens to the teacher's features"
 
     @staticmethod

@@ -27,19 +27,23 @@ from .tasks import get_task
 
 # config keys that must match for --resume to continue the same run
 _RESUME_KEYS = ("family", "student", "teacher_id", "images", "batch_size", "lr", "loss", "image_size",
-                "views", "jitter", "seed", "weight_decay", "captions")
+                "views", "jitter", "seed", "weight_decay", "captions", "phase", "init", "init_sha256")
 
 
 def _check(cfg: DistillConfig, task_cls) -> None:
     """Fill the task's defaults into ``cfg`` (in place) and reject bad options before any work."""
-    cfg.loss = cfg.loss or task_cls.default_loss
-    if cfg.loss not in task_cls.losses:
-        raise DistillError(f"unknown loss {cfg.loss!r} for {cfg.family} (known: {', '.join(task_cls.losses)})")
+    phase = task_cls.phase_spec(cfg.phase)
+    cfg.loss = cfg.loss or phase.losses[0]
+    if cfg.loss not in phase.losses:
+        raise DistillError(f"unknown loss {cfg.loss!r} for {cfg.family} phase {cfg.phase} (known: {', '.join(phase.losses)})")
     cfg.image_size = cfg.image_size or task_cls.default_image_size
     task_cls.check_image_size(cfg.image_size)
-    extra = [k for k in ("captions",) if getattr(cfg, k) is not None and k not in getattr(task_cls, "options", ())]
+    extra = [k for k in ("captions", "init") if getattr(cfg, k) is not None and k not in getattr(task_cls, "options", ())]
     if extra:
         raise DistillError(f"--{extra[0]} does not apply to {cfg.family}")
+    if phase.needs_init != (cfg.init is not None):
+        raise DistillError(f"--phase {cfg.phase} starts from a phase-1 student: pass --init RUN_DIR/student.pt"
+                           if phase.needs_init else f"--init applies to a later phase (--phase 2), not --phase {cfg.phase}")
     for name in ("steps", "batch_size", "views", "ckpt_every"):
         if getattr(cfg, name) < 1:
             raise DistillError(f"--{name.replace('_', '-')} must be at least 1")
@@ -85,7 +89,7 @@ def _distill(cfg: DistillConfig, d, emit) -> dict:
     tag = " [RANDOM teacher weights]" if random else ""
     run.mkdir(parents=True, exist_ok=True)
     log = JsonlLog(run / "log.jsonl", enabled=d.main)
-    config = {**asdict(cfg), "teacher_id": task.weights.id, "teacher_random": random, "world_size": d.world,
+    config = {**asdict(cfg), **task.provenance, "teacher_id": task.weights.id, "teacher_random": random, "world_size": d.world,
               "images": [r.sha256 for r in records], "holdout_images": [r.sha256 for r in held]}
 
     # 1. teacher targets, computed once per (image, view) and shared by every rank through the disk
@@ -175,7 +179,7 @@ def _distill(cfg: DistillConfig, d, emit) -> dict:
                                       for i in items]).to(d.device)
                 with autocast:
                     out = train_enc(x.to(d.device))
-                loss = task.loss(out.float(), target, cfg.loss)
+                loss = task.train_loss(out.float(), target, cfg.loss, ds=ds, items=[int(i) for i in items])
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
@@ -205,7 +209,7 @@ def _distill(cfg: DistillConfig, d, emit) -> dict:
     if d.main:
         final = evaluate(step) if held else {}
         meta = {"family": cfg.family, "student": cfg.student, "teacher": f"{task.teacher_name} {task.weights.id}",
-                "teacher_random": random, "steps": step, "images": len(records), "views": cfg.views,
+                "teacher_random": random, "phase": cfg.phase, "steps": step, "images": len(records), "views": cfg.views,
                 "image_size": cfg.image_size, "note": task.note}
         save_student(run / "student.pt", task.student_state_dict(), meta)
         records_ = log.records()

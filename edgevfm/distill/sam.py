@@ -18,18 +18,23 @@ from edgevfm_runtime.sam.transforms import encoder_input
 from . import DistillError
 from .data import student_input
 from .losses import LOSSES, match_resolution
-from .task_base import DistillTask
+from .task_base import DistillTask, Phase
 
 TEACHER_VARIANT = "vit_t"
+# phase-2 loss -> the embedding loss added to the mask loss (None: EdgeSAM's, the mask loss alone)
+PHASE2_LOSSES = {"bce-dice": None, "bce-dice+huber": "huber"}
+PROMPT_STREAM = 2  # keys phase 2's prompt draws apart from the jitter drawn for the same (seed, epoch, sample)
 
 
 class SamTask(DistillTask):
     family = "sam"
     teacher_variant = TEACHER_VARIANT
     input_fn = staticmethod(student_input)
-    losses = ("huber", "mse")
+    losses = ("huber", "mse")  # huber: nanosam's (the default); mse: EdgeSAM's phase 1
+    # 1: embedding distillation; 2: EdgeSAM's prompt-in-the-loop mask distillation (sam_prompts.py)
+    phases = {1: Phase(losses), 2: Phase(tuple(PHASE2_LOSSES), needs_init=True)}
+    options = ("phase", "init")  # DistillConfig fields this task takes
     default_image_size = 1024
-    default_loss = "huber"  # nanosam's
     note = "image encoder trained here; prompt encoder and mask decoder copied from the teacher"
 
     @staticmethod
@@ -37,7 +42,8 @@ class SamTask(DistillTask):
         if size % 64 or not 64 <= size <= 1024:
             raise DistillError(f"--image-size {size}: use a multiple of 64 up to 1024")
 
-    def __init__(self, *, student: str, teacher_weights: str, seed: int, image_size: int = 1024) -> None:
+    def __init__(self, *, student: str, teacher_weights: str, seed: int, image_size: int = 1024,
+                 phase: int = 1, init: str | None = None) -> None:
         from ..models.mobilesam.encoders import STUDENTS
         from ..models.mobilesam.model import build_mobilesam
 
@@ -47,6 +53,43 @@ class SamTask(DistillTask):
         self.model.mask_decoder.load_state_dict(self.teacher.mask_decoder.state_dict())
         self.model.prompt_encoder.requires_grad_(False)
         self.model.mask_decoder.requires_grad_(False)
+        self.phase, self.provenance = phase, {}
+        if init is not None:
+            self._init_encoder(init)
+
+    def _init_encoder(self, path: str) -> None:
+        """Start from a (phase-1) ``student.pt`` of this student: its image encoder, loaded strictly (the
+        prompt encoder and mask decoder stay the teacher's)."""
+        import hashlib
+        from pathlib import Path
+
+        from edgevfm_runtime.errors import EdgeVFMError
+
+        from ..models._loading import load_state_dict_strict
+        from ..weights import torch_load
+
+        try:
+            sd = torch_load(Path(path))
+            enc = {k[len("image_encoder."):]: v for k, v in sd.items() if k.startswith("image_encoder.")}
+            load_state_dict_strict(self.encoder, enc, source=str(path))
+        except (EdgeVFMError, OSError) as exc:
+            raise DistillError(f"--init {path}: not a student.pt of sam/{self.student_name} "
+                               f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]})") from None
+        self.provenance = {"init_sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest()}
+
+    def train_loss(self, out: torch.Tensor, target: torch.Tensor, name: str, *, ds, items) -> torch.Tensor:
+        if self.phase == 1:
+            return self.loss(out, target, name)
+        from ..models.mobilesam.model import resize_longest_side_shape
+        from .data import _rng
+        from .sam_prompts import prompt_loop_loss
+
+        self.model.prompt_encoder.to(out.device), self.model.mask_decoder.to(out.device)
+        rngs = [_rng(ds.seed, ds.epoch, i, PROMPT_STREAM) for i in items]
+        valid = [resize_longest_side_shape(*ds.image(i).shape[:2]) for i in items]
+        loss = prompt_loop_loss(self.model, out, target, rngs, valid)
+        extra = PHASE2_LOSSES[name]
+        return loss if extra is None else loss + self.loss(out, target, extra)
 
     @property
     def encoder(self) -> torch.nn.Module:

@@ -6,6 +6,7 @@ view -> the student's input array, a module-level function so data-loader worker
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
@@ -15,10 +16,33 @@ from ..registry import did_you_mean
 from . import DistillError
 
 
+@dataclass(frozen=True)
+class Phase:
+    """One training phase of a task: its losses (the first is the default) and whether it starts from
+    a student trained in an earlier phase (``--init``)."""
+    losses: tuple[str, ...]
+    needs_init: bool = False
+
+
 class DistillTask:
     family: str
     teacher_variant: str
     note = ""
+    losses: tuple[str, ...]
+    phases: dict[int, Phase] | None = None  # None: one phase with ``losses``
+    provenance: dict = {}  # extra config.json entries (e.g. the --init file's hash)
+
+    @classmethod
+    def phase_spec(cls, phase: int) -> Phase:
+        table = cls.phases or {1: Phase(cls.losses)}
+        if phase not in table:
+            raise DistillError(f"--phase {phase}: {cls.family} has phase(s) {', '.join(map(str, table))}")
+        return table[phase]
+
+    def train_loss(self, out, target, name: str, *, ds, items) -> torch.Tensor:
+        """The training loss of a batch; ``ds`` and ``items`` (the dataset and the batch's item indices)
+        are there for tasks whose loss needs more than the cached target (SAM phase 2)."""
+        return self.loss(out, target, name)
 
     @staticmethod
     def input_fn(rgb: np.ndarray, *, size: int) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""A distilled student exports as `sam --variant resnet18` and its bundle passes `edgevfm check`.
+"""A distilled student exports as `sam --variant STUDENT` (resnet18, repvit) and its bundle passes `edgevfm check`.
 
 Full-size export (1024 px encoder + decoder) plus the check: a few minutes on a loaded 2-core host,
 so it runs only with EDGEVFM_DISTILL_EXPORT_TEST=1 (marked slow as well)."""
@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from edgevfm.cli.main import main
+from edgevfm.models.mobilesam.encoders import STUDENTS
 
 from distill_testing import ARGS
 
@@ -18,9 +19,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(os.environ.get("EDGEVFM_DISTI
                                                    reason="full-size export; set EDGEVFM_DISTILL_EXPORT_TEST=1")]
 
 
-def test_student_exports_and_passes_check(tiny, tmp_path, capsys):
+@pytest.mark.parametrize("variant", STUDENTS)
+def test_student_exports_and_passes_check(variant, tiny, tmp_path, capsys):
     run = tmp_path / "run"
-    assert main(["distill", "sam", "--student", "resnet18", "--data", str(tiny["data"]), "-o", str(run),
+    assert main(["distill", "sam", "--student", variant, "--data", str(tiny["data"]), "-o", str(run),
                  "--cache", str(tiny["cache"]), "--steps", "1", *ARGS]) == 0
     student = run / "student.pt"
     sd = torch.load(student, weights_only=True)
@@ -32,10 +34,10 @@ def test_student_exports_and_passes_check(tiny, tmp_path, capsys):
     t = fam.load("vit_t", W.resolve("random:0", fam.weight_source("vit_t"), model="mobilesam")).state_dict()
     assert all(torch.equal(sd[k], t[k]) for k in t if k.startswith(("prompt_encoder.", "mask_decoder.")))
     bundle = tmp_path / "bundle"
-    assert main(["export", "sam", "--variant", "resnet18", "--weights", str(student), "--target", "onnx-fp32",
+    assert main(["export", "sam", "--variant", variant, "--weights", str(student), "--target", "onnx-fp32",
                  "-o", str(bundle)]) == 0
     manifest = json.loads((bundle / "manifest.json").read_text())
-    assert manifest["model"]["variant"] == "resnet18"
+    assert manifest["model"]["variant"] == variant
     capsys.readouterr()
     assert main(["check", str(bundle), "--weights", str(student)]) == 0
     assert "PASSED" in capsys.readouterr().out

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 # variant -> builder of its image encoder (imports kept inside the builders: only one is built)
 IMAGE_ENCODERS: dict[str, Callable[[], nn.Module]] = {}
 # variants trained here by `edgevfm distill sam`: no released weights
-STUDENTS: tuple[str, ...] = ("resnet18",)
+STUDENTS: tuple[str, ...] = ("resnet18", "repvit")
 
 
 def _tiny_vit() -> nn.Module:
@@ -28,8 +28,15 @@ def _resnet18() -> nn.Module:
     return ResNet18Encoder()
 
 
+def _repvit() -> nn.Module:
+    from .repvit_encoder import RepViTEncoder
+
+    return RepViTEncoder()
+
+
 IMAGE_ENCODERS["vit_t"] = _tiny_vit
 IMAGE_ENCODERS["resnet18"] = _resnet18
+IMAGE_ENCODERS["repvit"] = _repvit
 
 
 def build_image_encoder(variant: str) -> nn.Module:
