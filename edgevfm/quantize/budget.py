@@ -11,7 +11,7 @@ import copy
 
 from ..recipes import component_quantize
 
-DEFAULT_MARGIN_DB = 2.0
+DEFAULT_MARGIN_DB = 0.0
 
 
 def gate_sqnr_db(thresholds: dict, component: str) -> tuple[float, str] | None:

@@ -1,5 +1,5 @@
 """INT8 that adapts: the SAM INT8 presets fall back to float by default, aiming at their parity gate
-(+ margin) measured on calibration feeds, and a component that misses it all-INT8 is brought back
+(+ its margin) measured on calibration feeds, and a component that misses it all-INT8 is brought back
 above it, with what stayed float, and why, in the quantization record the manifest carries."""
 import pytest
 
@@ -14,7 +14,7 @@ def test_sam_int8_fallback_is_on_and_aims_at_the_gate(preset):
     r = recipe_for("sam", preset)
     sens = component_quantize(with_gate_targets(r, ["encoder"]), "encoder")["sensitivity"]
     gate = r["parity"]["thresholds"]["encoder"]["image_embeddings"]["sqnr_db"]
-    assert sens["enabled"] and sens["target_sqnr_db"] == gate + sens["margin_db"] > gate
+    assert sens["enabled"] and sens["target_sqnr_db"] == gate + sens["margin_db"] >= gate
     assert sens["target_from"].startswith("parity gate encoder.image_embeddings")
     # a target given explicitly (--parity-target) is not replaced by the gate's
     explicit = recipe_for("sam", preset, overrides=["quantize.sensitivity.target_sqnr_db=33"])
@@ -32,8 +32,8 @@ def test_x86_int8_accuracy_control_meets_the_gate(tiny_onnx, tiny_feeds):
     pytest.importorskip("nncf")
     from edgevfm.quantize.nncf_ov import nncf_quantize
 
-    # 33 dB + 2 margin: reachable, as activations (not the 7-bit weights, ~37 dB here) are what fall back
-    q = _strict("x86-int8", 33)
+    # 35 dB (the recipe margin is 0): reachable, as activations (not the 7-bit weights, ~37 dB here) are what fall back
+    q = _strict("x86-int8", 35)
     m = ov.convert_model(str(tiny_onnx))
     qm, info = nncf_quantize(m, feeds=tiny_feeds, q=q, emit=lambda s: None)
     s = info["sensitivity"]
@@ -54,9 +54,9 @@ def test_onnx_int8_block_fallback_meets_the_gate(tiny_onnx, tiny_feeds, tmp_path
     q = _strict("onnx-int8", 40, ["quantize.sensitivity.blocks=['/(stem)/', '/(blocks\\.\\d+)/']"])
     info = quantize_static_qdq(tiny_onnx, tmp_path / "q.onnx", feeds=tiny_feeds, q=q, emit=lambda s: None)
     s = info["sensitivity"]
-    assert s["target_sqnr_db"] == 42 and s["all_int8"]["sqnr_db"] < 42 and s["reached"]
-    assert s["fallbacks"][-1]["sqnr_db"] >= 42 and "calibration" in s["measured_on"]
+    assert s["target_sqnr_db"] == 40 and s["all_int8"]["sqnr_db"] < 40 and s["reached"]
+    assert s["fallbacks"][-1]["sqnr_db"] >= 40 and "calibration" in s["measured_on"]
     kept = [n for f in s["fallbacks"] for n in info["float_kept"]["nodes"] if f["block"] in n]
     assert kept, info["float_kept"]
     ref, got = _session(tiny_onnx)(tiny_feeds[-1]), _session(tmp_path / "q.onnx")(tiny_feeds[-1])
-    assert sqnr_db(ref["out"], got["out"]) >= 42
+    assert sqnr_db(ref["out"], got["out"]) >= 40
