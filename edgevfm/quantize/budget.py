@@ -1,7 +1,6 @@
 """The accuracy budget of a quantized component, derived from its recipe's parity gate.
 
-An INT8 preset must pass its gate on any checkpoint, so the fallback to higher precision is on by
-default (``quantize.sensitivity.enabled``) and aims at the strictest SQNR threshold the gate puts on
+With the fallback to higher precision on (``quantize.sensitivity.enabled``), an INT8 preset aims at the strictest SQNR threshold the gate puts on
 that component's outputs plus ``margin_db``: the fallback measures on calibration feeds, never on the
 parity images, and the margin covers the gap between the two. An explicit ``target_sqnr_db`` (the
 recipe's, or ``--parity-target``) wins."""

@@ -1,4 +1,4 @@
-"""INT8 that adapts: the SAM INT8 presets fall back to float by default, aiming at their parity gate
+"""INT8 that adapts: with the fallback on, the SAM INT8 presets fall back to float, aiming at their parity gate
 (+ its margin) measured on calibration feeds, and a component that misses it all-INT8 is brought back
 above it, with what stayed float, and why, in the quantization record the manifest carries."""
 import pytest
@@ -10,20 +10,22 @@ from edgevfm.targets import recipe_for
 
 
 @pytest.mark.parametrize("preset", ["x86-int8", "onnx-int8"])
-def test_sam_int8_fallback_is_on_and_aims_at_the_gate(preset):
-    r = recipe_for("sam", preset)
+def test_sam_int8_fallback_aims_at_the_gate(preset):
+    r = recipe_for("sam", preset, overrides=["quantize.sensitivity.enabled=true"])
     sens = component_quantize(with_gate_targets(r, ["encoder"]), "encoder")["sensitivity"]
     gate = r["parity"]["thresholds"]["encoder"]["image_embeddings"]["sqnr_db"]
     assert sens["enabled"] and sens["target_sqnr_db"] == gate + sens["margin_db"] >= gate
     assert sens["target_from"].startswith("parity gate encoder.image_embeddings")
     # a target given explicitly (--parity-target) is not replaced by the gate's
-    explicit = recipe_for("sam", preset, overrides=["quantize.sensitivity.target_sqnr_db=33"])
+    explicit = recipe_for("sam", preset, overrides=["quantize.sensitivity.enabled=true",
+                                                    "quantize.sensitivity.target_sqnr_db=33"])
     assert component_quantize(with_gate_targets(explicit, ["encoder"]), "encoder")["sensitivity"]["target_sqnr_db"] == 33
 
 
 def _strict(preset: str, gate_db: float, extra=()) -> dict:
     """The preset's encoder settings with a gate the tiny model misses all-INT8 (~31 dB)."""
-    r = recipe_for("sam", preset, overrides=[f"parity.thresholds.encoder.image_embeddings.sqnr_db={gate_db}", *extra])
+    r = recipe_for("sam", preset, overrides=["quantize.sensitivity.enabled=true",
+                                             f"parity.thresholds.encoder.image_embeddings.sqnr_db={gate_db}", *extra])
     return component_quantize(with_gate_targets(r, ["encoder"]), "encoder")
 
 
