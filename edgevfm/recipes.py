@@ -61,6 +61,9 @@ QUANTIZE: dict[str, Any] = {
     "sensitivity": {
         "enabled": bool,
         "target_sqnr_db": NUMBER,  # fall back blocks to float until the component reaches this
+        "margin_db": NUMBER,  # without target_sqnr_db: the gate's sqnr_db for the component + this
+        "target_from": str,  # where target_sqnr_db came from (filled in from the gate; recorded)
+        "strategy": str,  # nncf: accuracy-control (NNCF ranks and reverts operations) | blocks (default)
         "blocks": list,  # regular expressions; each match group is one fallback unit
         "max_fallbacks": int,
         "validation_images": int,  # calibration images held back for measuring (not parity images)

@@ -20,6 +20,7 @@ from edgevfm_runtime.signing import load_private_key, write_signature
 from .. import weights as W
 from ..images import load_images
 from ..models import get_model
+from ..quantize.budget import with_gate_targets
 from ..recipes import component_precision, component_quantize
 from ..targets import PRESETS, TARGETS, Converted, recipe_for
 from .atomic import atomic_dir, preflight
@@ -101,6 +102,8 @@ def export(model: str, *, target: str, variant: str | None = None, weights: str 
     with atomic_dir(dest, force=force) as root:
         comps = family.components(torch_model, variant, recipe)
         precisions = {c.name: component_precision(recipe, c.name, preset.precision) for c in comps}
+        # the accuracy budget of each INT8 component: its parity gate (quantize/budget.py)
+        recipe = with_gate_targets(recipe, [n for n, p in precisions.items() if p == "int8"])
         feeds, calib_info = {}, None
         wanted = [n for n, p in precisions.items() if calibrated(tgt, recipe, n, p)]
         if cset and wanted:

@@ -1,5 +1,7 @@
 """OpenVINO INT8 with NNCF: post-training quantization with the recipe's model type, ignored scope
-and subset size; with a SQNR target, recipe-listed blocks fall back to float until it is met."""
+and subset size; with a SQNR target, either NNCF's accuracy control reverts the most sensitive
+operations (``sensitivity.strategy: accuracy-control``, see nncf_ac) or recipe-listed blocks fall back
+to float, one NNCF run each, until it is met."""
 from __future__ import annotations
 
 from .keep_float import matching_nodes
@@ -53,10 +55,18 @@ def nncf_quantize(model, *, feeds: list[dict], q: dict, emit=print):
         scope = nncf.IgnoredScope(names=[*base, *names], validate=False)
         return nncf.quantize(model, dataset, advanced_parameters=advanced, ignored_scope=scope, **common)
 
-    emit(f"  NNCF quantize ({info['model_type']}, {len(calib)} calibration feeds) …")
-    q_model = quantize([])
-    if sens.get("enabled") and "target_sqnr_db" in sens:
-        q_model, info["sensitivity"] = _fallback(model, q_model, quantize, feeds, sens, emit)
+    if sens.get("enabled") and "target_sqnr_db" in sens and sens.get("strategy") == "accuracy-control":
+        from .nncf_ac import accuracy_control
+
+        q_model, info["sensitivity"] = accuracy_control(
+            model, dataset=dataset, val=feeds[-int(sens.get("validation_images", 1)):], sens=sens, emit=emit,
+            float_layers=float_layers, common={**common, "advanced_quantization_parameters": advanced,
+                                                "ignored_scope": nncf.IgnoredScope(names=base, validate=False)})
+    else:
+        emit(f"  NNCF quantize ({info['model_type']}, {len(calib)} calibration feeds) …")
+        q_model = quantize([])
+        if sens.get("enabled") and "target_sqnr_db" in sens:
+            q_model, info["sensitivity"] = _fallback(model, q_model, quantize, feeds, sens, emit)
     info["float_kept"] = {"op_types": list(keep.get("op_types", [])), "patterns": list(keep.get("nodes", [])),
                           "nodes": float_layers(q_model)}
     return q_model, info

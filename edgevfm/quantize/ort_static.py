@@ -102,10 +102,11 @@ def quantize_static_qdq(src: Path, dst: Path, *, feeds: list[dict], q: dict, emi
                 blocks=blocks, base_excluded=base, build=build,
                 measure=lambda p: worst_sqnr(_session(p), val, reference),
                 latency=lambda p: median_ms(_session(p), val[0]),
-                target_db=float(sens["target_sqnr_db"]), max_fallbacks=int(sens.get("max_fallbacks", 8)),
+                target_db=float(sens["target_sqnr_db"]), max_fallbacks=int(sens.get("max_fallbacks", len(blocks))),
                 progress=emit)
             excluded = base + [n for b in result.excluded for n in blocks[b]]
-            info["sensitivity"] = result.manifest()
+            info["sensitivity"] = {**result.manifest(), "target_from": sens.get("target_from", "recipe/--parity-target"),
+                                   "measured_on": f"last {len(val)} calibration feed(s) (never the parity images)"}
         else:
             best, excluded = build(base), base
         shutil.copyfile(best, dst)

@@ -6,6 +6,7 @@ with ``--no-parity-gate`` so a failing gate still leaves its measured parity in 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -33,9 +34,29 @@ def _kept(component: dict) -> str:
         if nodes else "none"
     if fallbacks:
         text += f"; accuracy-budget fallback: {', '.join(fallbacks)}"
+    if isinstance(sens, dict) and "target_sqnr_db" in sens:
+        text += "; " + _budget(sens)
     if component.get("precision") != "int8":
         text = f"whole component {component.get('precision')}"
     return text
+
+
+def _budget(sens: dict) -> str:
+    """The accuracy budget's record: target, all-INT8 and final SQNR on the calibration feeds, what reverted."""
+    first = sens.get("all_int8", {}).get("sqnr_db")
+    last = sens.get("sqnr_db", (sens.get("fallbacks") or [{}])[-1].get("sqnr_db", first))
+    reverted = sens.get("reverted")
+    text = f"budget {sens['target_sqnr_db']:g} dB on calibration: all-INT8 {first} → {last} dB"
+    if reverted:
+        text += f", {len(reverted)} op(s) reverted to float activations: " + ", ".join(f"`{n}`" for n in reverted)
+    return text + ("" if sens.get("reached") else " (NOT reached)")
+
+
+def _seconds(bundle: Path) -> str:
+    """Export wall time from ``<bundle>.log`` (the CLI's "export success ✅ Ns" line), when kept."""
+    log = bundle.with_suffix(".log")
+    m = re.search(r"export success \S+ ([\d.]+)s", log.read_text(errors="replace")) if log.exists() else None
+    return f"{float(m.group(1)):.0f}" if m else ""
 
 
 def rows(sweep: Path):
@@ -43,15 +64,17 @@ def rows(sweep: Path):
         man = json.loads(m.read_text())
         p = man["parity"]
         model, preset = man["model"]["name"], man.get("target", {}).get("preset") or man.get("preset", "?")
-        yield (model, preset, m.parent.name.rsplit("-", 1)[-1], p["status"], "; ".join(p.get("failures", []))[:120],
+        name = m.parent.name
+        checkpoint = name.split("__")[0] if "__" in name else name.rsplit("-", 1)[-1]
+        yield (model, preset, checkpoint, p["status"], "; ".join(p.get("failures", []))[:120],
                _worst(p.get("metrics", {})),
-               "<br>".join(f"{c}: {_kept(v)}" for c, v in man["components"].items()))
+               "<br>".join(f"{c}: {_kept(v)}" for c, v in man["components"].items()), _seconds(m.parent))
 
 
 def main(argv: list[str]) -> int:
     sweep = Path(argv[0])
-    print("| model | preset | checkpoint | gate | failures | metrics | kept in higher precision |")
-    print("|---|---|---|---|---|---|---|")
+    print("| model | preset | checkpoint | gate | failures | metrics | kept in higher precision | export s |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows(sweep):
         print("| " + " | ".join(r) + " |")
     return 0
