@@ -9,11 +9,13 @@ import warnings
 import torch
 
 from ..models.spec import Component
+from .executorch_passes import drop_noop_expands, requantize_after_pads
 from .static_io import export_dims
 
 # Ops that stay outside the delegate by design and cost nothing: tuple unpacking of the delegate's
 # outputs and the delegate call itself.
 _FREE = {"getitem", "executorch_call_delegate"}
+PASSES = [drop_noop_expands, requantize_after_pads]
 
 
 def dynamic_shapes(comp: Component) -> tuple | None:
@@ -98,26 +100,6 @@ def fold_constants(program: torch.export.ExportedProgram) -> torch.export.Export
     return cp.constant_prop_pass(program, custom_skip_targets=skip)
 
 
-def drop_noop_expands(gm: torch.fx.GraphModule):
-    """Edge pass: ``expand_copy`` to the shape it already has (``matmul`` of 4-D tensors decomposes into
-    expand + view + bmm) is an identity that XNNPACK does not take; left in, each one splits the delegate."""
-    from torch.fx.passes.infra.pass_base import PassResult
-
-    changed = False
-    for node in list(gm.graph.nodes):
-        if node.op != "call_function" or "expand_copy" not in str(node.target):
-            continue
-        src, val = node.args[0], node.meta.get("val")
-        if isinstance(src, torch.fx.Node) and val is not None and "val" in src.meta \
-                and tuple(src.meta["val"].shape) == tuple(val.shape):
-            node.replace_all_uses_with(src)
-            gm.graph.erase_node(node)
-            changed = True
-    if changed:
-        gm.recompile()
-    return PassResult(gm, changed)
-
-
 def lower(program: torch.export.ExportedProgram, delegate: str = "xnnpack") -> tuple[bytes, dict]:
     """The ``.pte`` bytes of ``program`` lowered to ``delegate``, and the lowering report."""
     from executorch.exir import to_edge_transform_and_lower
@@ -126,14 +108,14 @@ def lower(program: torch.export.ExportedProgram, delegate: str = "xnnpack") -> t
         warnings.simplefilter("ignore")
         folded = True
         try:
-            edge = to_edge_transform_and_lower(fold_constants(copy.deepcopy(program)), transform_passes=[drop_noop_expands],
+            edge = to_edge_transform_and_lower(fold_constants(copy.deepcopy(program)), transform_passes=PASSES,
                                               partitioner=partitioners(delegate))
         except AttributeError:
             # executorch 1.5.1: a program with lifted tensor constants (CLIP's towers) cannot be unlifted
             # after constant propagation ("_prop_tensor_constant… is not a buffer"); such programs have no
             # parameter-derived weights to fold, so they lower as exported
             folded = False
-            edge = to_edge_transform_and_lower(program, transform_passes=[drop_noop_expands],
+            edge = to_edge_transform_and_lower(program, transform_passes=PASSES,
                                               partitioner=partitioners(delegate))
         report = {"delegate": delegate, "delegated_subgraphs": delegated_calls(edge), "portable_ops": portable_ops(edge),
                   "constants_folded": folded}
