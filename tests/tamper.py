@@ -25,3 +25,12 @@ def perturbed_copy(src, dst, *, component: str = "encoder", scale: float = 0.01)
     m["components"][component]["file_bytes"] = path.stat().st_size
     (dst / "manifest.json").write_text(json.dumps(m))
     return dst
+
+
+def flip_byte(path, offset: int = 100) -> None:
+    """Flip the lowest bit of one byte of ``path`` in place (a one-bit corruption its sha256 must catch)."""
+    with open(path, "r+b") as f:
+        f.seek(offset)
+        byte = f.read(1)
+        f.seek(offset)
+        f.write(bytes([byte[0] ^ 1]))

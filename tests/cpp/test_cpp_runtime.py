@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import edgevfm_runtime as rt
+from tamper import flip_byte
 from edgevfm_runtime import golden as G
 from edgevfm_runtime.check import run_check
 from edgevfm_runtime.parity import mask_iou
@@ -250,11 +251,7 @@ def test_tampered_bundle_is_refused(cpp_lib, cpp_bundle, tmp_path):
     src = cpp_bundle("dinov2", "x86-fp32")
     dst = tmp_path / "b"
     shutil.copytree(src, dst)
-    with open(dst / "encoder.bin", "r+b") as f:
-        f.seek(100)
-        byte = f.read(1)
-        f.seek(100)
-        f.write(bytes([byte[0] ^ 1]))
+    flip_byte(dst / "encoder.bin")
     with pytest.raises(capi.CppError, match="sha256"):
         capi.Bundle(cpp_lib, dst)
     capi.Bundle(cpp_lib, dst, verify=False)  # opening without verification is the caller's choice

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import edgevfm_runtime as rt
+from tamper import flip_byte
 
 from . import capi
 from .test_cpp_runtime import _cosine, _photos
@@ -83,11 +84,7 @@ def test_tampered_zip_is_refused_and_discarded(cpp_lib, cpp_bundle, cache, tmp_p
 
     dst = tmp_path / "b"
     shutil.copytree(cpp_bundle("dinov2", "x86-fp32"), dst)
-    with open(dst / "encoder.bin", "r+b") as f:
-        f.seek(100)
-        byte = f.read(1)
-        f.seek(100)
-        f.write(bytes([byte[0] ^ 1]))
+    flip_byte(dst / "encoder.bin")
     with pytest.raises(capi.CppError, match="sha256"):
         capi.Bundle(cpp_lib, _zip(dst, tmp_path / "t.zip"))
     assert _entries(cache) == []

@@ -9,6 +9,7 @@ import importlib.util
 import numpy as np
 import pytest
 import torch
+from tinyvit_testing import tiny_tinyvit
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("executorch") is None,
                                 reason="executorch not installed (pip install 'edgevfm[executorch]')")
@@ -17,19 +18,8 @@ SIZE = 32  # stage 1 (320 wide: stride-1 PatchMerging) runs at 8x8 in 7x7 window
 
 
 def _tiny_encoder(monkeypatch):
-    import edgevfm.models.mobilesam.tiny_vit as tv
-
-    monkeypatch.setattr(tv, "IMG_SIZE", SIZE)
-    torch.manual_seed(0)
-    model = tv.TinyViT(embed_dims=(16, 320), depths=(1, 1), num_heads=(1, 10), window_sizes=(7, 7),
-                       num_classes=8, out_chans=32).eval()
-    with torch.no_grad():
-        for mod in model.modules():
-            if isinstance(mod, torch.nn.BatchNorm2d):  # non-trivial folding
-                mod.running_mean.uniform_(-0.5, 0.5)
-                mod.running_var.uniform_(0.5, 2.0)
-                mod.weight.uniform_(0.5, 1.5)
-    return model
+    return tiny_tinyvit(monkeypatch, SIZE, embed_dims=(16, 320), depths=(1, 1), num_heads=(1, 10),
+                        window_sizes=(7, 7), num_classes=8, out_chans=32)
 
 
 def _int8_program(model, calib: list[torch.Tensor]) -> torch.export.ExportedProgram:

@@ -10,23 +10,16 @@ import importlib.util
 import numpy as np
 import pytest
 import torch
+from tinyvit_testing import tiny_tinyvit
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("executorch") is None,
                                 reason="executorch not installed (pip install 'edgevfm[executorch]')")
 
 
 def _tiny_encoder(monkeypatch):
-    import edgevfm.models.mobilesam.tiny_vit as tv
-
-    monkeypatch.setattr(tv, "IMG_SIZE", 128)
-    torch.manual_seed(0)
-    model = tv.TinyViT(depths=(1, 1, 1, 1)).eval()
+    model = tiny_tinyvit(monkeypatch, 128, depths=(1, 1, 1, 1))
     with torch.no_grad():
         for mod in model.modules():
-            if isinstance(mod, torch.nn.BatchNorm2d):  # non-trivial folding
-                mod.running_mean.uniform_(-0.5, 0.5)
-                mod.running_var.uniform_(0.5, 2.0)
-                mod.weight.uniform_(0.5, 1.5)
             if hasattr(mod, "attention_biases"):
                 mod.attention_biases.normal_()
     return model
