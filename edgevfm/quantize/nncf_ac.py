@@ -7,6 +7,7 @@ one inference per ranked operation, not one NNCF run per candidate as re-quantiz
 is ``1 - NMSE`` against the float model, so the allowed absolute drop is ``10^(-target/10)``."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import re
@@ -32,6 +33,26 @@ class _Capture(logging.Handler):
             self.reverted.append([n.strip() for n in m.group(1).splitlines() if n.strip()])
         if q and self.all_int8 is None:
             self.all_int8 = float(q.group(1))
+
+
+@contextlib.contextmanager
+def _captured(capture: _Capture):
+    """NNCF's INFO records reach ``capture`` even where the CLI's quiet mode raised the ``nncf`` logger to
+    ERROR; its own handlers keep the level they were effectively at, so nothing more is printed."""
+    log = logging.getLogger("nncf")
+    level, handlers = log.level, [(h, h.level) for h in log.handlers]
+    effective = log.getEffectiveLevel()
+    for h, lv in handlers:
+        h.setLevel(max(lv, effective))
+    log.setLevel(logging.INFO)
+    log.addHandler(capture)
+    try:
+        yield
+    finally:
+        log.removeHandler(capture)
+        log.setLevel(level)
+        for h, lv in handlers:
+            h.setLevel(lv)
 
 
 def _why(reached: bool, reverted: list[str]) -> str:
@@ -76,16 +97,13 @@ def accuracy_control(model, *, dataset, val: list[dict], sens: dict, common: dic
     restorer = {"num_ranking_workers": 1, "restore_mode": RestoreMode.ONLY_ACTIVATIONS}  # parallel rankers each hold a model copy: too much on small hosts
     if "max_fallbacks" in sens:
         restorer["max_num_iterations"] = int(sens["max_fallbacks"])
-    log, capture = logging.getLogger("nncf"), _Capture()
-    log.addHandler(capture)
+    capture = _Capture()
     emit(f"  NNCF quantize with accuracy control (target {target:g} dB on {len(val)} calibration feed(s)) …")
-    try:
+    with _captured(capture):
         q_model = nncf.quantize_with_accuracy_control(
             model, dataset, nncf.Dataset(list(range(len(val)))), validate,
             max_drop=10 ** (-target / 10), drop_type=nncf.DropType.ABSOLUTE,
             advanced_accuracy_restorer_parameters=AdvancedAccuracyRestorerParameters(**restorer), **common)
-    finally:
-        log.removeHandler(capture)
     final = worst_sqnr(_runner(core, q_model, f32), val, reference)
     kept = set(float_layers(q_model))
     reverted = [n for step in capture.reverted for n in step if n in kept]
