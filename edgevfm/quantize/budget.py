@@ -1,8 +1,9 @@
 """The accuracy budget of a quantized component, derived from its recipe's parity gate.
 
 With the fallback to higher precision on (``quantize.sensitivity.enabled``), an INT8 preset aims at
-the strictest SQNR threshold the gate puts on that component's outputs plus ``margin_db``: the fallback measures on calibration feeds, never on the
-parity images, and the margin covers the gap between the two. An explicit ``target_sqnr_db`` (the
+the strictest SQNR threshold the gate puts on that component's outputs plus ``margin_db``: the
+fallback measures on calibration feeds, never on the parity images, and the margin covers the gap
+between the two. An explicit ``target_sqnr_db`` (the
 recipe's, or ``--parity-target``) wins."""
 from __future__ import annotations
 
