@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from export_log import pytest_configure, pytest_terminal_summary  # noqa: F401 (hooks)
+
 REPO = Path(__file__).resolve().parent.parent
 
 
