@@ -15,6 +15,7 @@ from edgevfm.targets.coreml_mil import MilSession  # noqa: E402
 from edgevfm_runtime.cli import main  # noqa: E402
 from edgevfm_runtime.engines import get_engine  # noqa: E402
 from edgevfm_runtime.hashing import sha256_path  # noqa: E402
+from optin import full_only  # noqa: E402
 from targets_testing import sqnr, torch_outputs  # noqa: E402
 
 
@@ -132,6 +133,7 @@ def sam_ios_bundles(tmp_path_factory):
 
 
 @pytest.mark.slow
+@full_only  # the converter, decoder ranges and host estimate are covered on small modules above
 @pytest.mark.skipif(platform.system() == "Darwin", reason="checks the off-macOS manifest")
 @pytest.mark.parametrize("preset", ["ios-fp16", "ios-int8"])
 def test_sam_ios_export(sam_ios_bundles, preset, capsys):

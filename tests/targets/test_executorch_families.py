@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from edgevfm.export import pipeline
+from optin import full_only
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(importlib.util.find_spec("executorch") is None,
@@ -33,7 +34,9 @@ def _export(tmp_path, model, preset, *, weights="random:0", variant=None, extra=
 
 
 @pytest.mark.parametrize("model", ["dinov2", "clip"])
-@pytest.mark.parametrize("preset", ["executorch-fp32", "executorch-int8"])
+# executorch-int8 of the golden DINOv2/CLIP goes through the same export and gate in tests/cpp
+# (edgevfm-cpp check); the seeded full-size ones are the extended tier.
+@pytest.mark.parametrize("preset", ["executorch-fp32", pytest.param("executorch-int8", marks=full_only)])
 def test_embed_bundle_passes_its_gate_in_executorch(tmp_path, model, preset):
     res = _export(tmp_path, model, preset)
     m = res.manifest
