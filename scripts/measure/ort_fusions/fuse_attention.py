@@ -1,4 +1,4 @@
-"""SRC DST: packed-qkv attention (qkv MatMul + bias + heads + Softmax) rewritten to one com.microsoft Attention node; a measurement prototype, not an export path (results/ort_fusions.md)."""
+"""SRC DST: packed-qkv attention (qkv MatMul + bias + heads + Softmax) rewritten to one com.microsoft Attention node; a measurement prototype, not an export path (results/ort_fusions_analysis.md)."""
 import sys, onnx, numpy as np
 from onnx import helper, numpy_helper
 src, dst = sys.argv[1], sys.argv[2]

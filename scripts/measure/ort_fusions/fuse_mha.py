@@ -1,4 +1,4 @@
-"""SRC DST: packed-qkv attention (our DINOv2 / CLIP graphs) rewritten to Split + com.microsoft MultiHeadAttention, the fusion ORT's optimizer does not find; a measurement prototype, not an export path (results/ort_fusions.md)."""
+"""SRC DST: packed-qkv attention (our DINOv2 / CLIP graphs) rewritten to Split + com.microsoft MultiHeadAttention, the fusion ORT's optimizer does not find; a measurement prototype, not an export path (results/ort_fusions_analysis.md)."""
 import sys, onnx, numpy as np
 from onnx import helper, numpy_helper
 src, dst = sys.argv[1], sys.argv[2]

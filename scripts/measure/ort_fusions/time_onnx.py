@@ -1,4 +1,4 @@
-"""ROUNDS ITERS FILE…: ONNX Runtime sessions side by side in one process (2 threads, no spinning), interleaved rounds; per file: SQNR vs the first file of the same output size, wall and process-CPU medians (results/ort_fusions.md)."""
+"""ROUNDS ITERS FILE…: ONNX Runtime sessions side by side in one process (2 threads, no spinning), interleaved rounds; per file: SQNR vs the first file of the same output size, wall and process-CPU medians (results/ort_fusions_analysis.md)."""
 import sys, time, statistics, numpy as np, onnxruntime as ort
 rounds = int(sys.argv[1]); iters = int(sys.argv[2]); files = sys.argv[3:]
 def sess(f):
