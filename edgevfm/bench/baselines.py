@@ -98,6 +98,44 @@ def plain_onnx(bundle: str, workdir: Path, weights: str | None = None) -> Conten
                          options={"files": files, "label": "plain torch.onnx.export", "exporter": exporters})
 
 
+# onnxruntime.transformers.optimizer's model_type per family (its docs' choice for each architecture)
+ORT_OPTIMIZER_MODEL_TYPE = {"clip": "clip", "dinov2": "vit", "sam": "vit"}
+
+
+def ort_optimized(src: str, dst: Path, model_type: str) -> dict:
+    """``src`` through ONNX Runtime's transformer optimizer as its docs show it (heads and width found
+    by the optimizer, CPU, FP32): the fused ops it wrote, by type."""
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    quiet = logging.getLogger("onnxruntime.transformers")  # per-fusion INFO/WARNING lines
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            model = optimize_model(src, model_type=model_type, num_heads=0, hidden_size=0)
+            model.save_model_to_file(str(dst))
+    finally:
+        quiet.setLevel(level)
+    return {op: n for op, n in model.get_fused_operator_statistics().items() if n}
+
+
+@register_baseline("plain-onnx-ort-optimizer")
+def plain_onnx_ort_optimizer(bundle: str, workdir: Path, weights: str | None = None) -> ContenderSpec:
+    """A savvy ONNX Runtime user's FP32: the plain export through ``onnxruntime.transformers.optimizer``
+    (Attention, SkipLayerNormalization, BiasGelu … fusions where its patterns match), run by ONNX Runtime."""
+    b, files, exporters = _plain_files(bundle, workdir, weights)
+    model_type = ORT_OPTIMIZER_MODEL_TYPE.get(b.manifest["model"]["family"], "bert")
+    out = Path(workdir) / f"plain-ortopt-{b.root.name}"
+    out.mkdir(parents=True, exist_ok=True)
+    fused = {}
+    for name, path in list(files.items()):
+        files[name] = str(out / f"{name}.onnx")
+        fused[name] = ort_optimized(path, Path(files[name]), model_type)
+    return ContenderSpec("plain onnx + ort optimizer", str(bundle), kind="model-files",
+                         options={"files": files, "label": f"plain export + ORT transformer optimizer ({model_type})",
+                                  "fused": fused, "exporter": exporters})
+
+
 @register_baseline("plain-openvino-default")
 def plain_openvino(bundle: str, workdir: Path, weights: str | None = None) -> ContenderSpec:
     """The plain export compiled by OpenVINO with its defaults (bf16 on AVX-512 BF16/AMX CPUs)."""

@@ -87,6 +87,28 @@ def test_savvy_user_openvino_baselines(small_dino, tmp_path):
     assert nncf_int8["parity"]["source"] and nncf_int8["parity"]["min_sqnr_db"] < ov_default["parity"]["min_sqnr_db"]
 
 
+def test_savvy_user_ort_optimizer_baseline(small_dino, tmp_path):
+    """The plain export through ONNX Runtime's transformer optimizer: the row a savvy ORT user builds;
+    its fusions are recorded per component and its parity is measured against torch."""
+    import onnx
+
+    from edgevfm.cli.main import main
+
+    out = tmp_path / "b.json"
+    assert main(["bench", str(small_dino), "--runs", "2", "--warmup", "0", "--threads", "1", "--no-memory",
+                 "--baselines", "plain-onnx-fp32,plain-onnx-ort-optimizer", "-o", str(tmp_path / "w"),
+                 "--json", str(out)]) == 0
+    rows = {r["name"]: r for r in json.loads(out.read_text())["groups"][0]["rows"]}
+    plain, fused = rows["plain onnx export fp32"], rows["plain onnx + ort optimizer"]
+    assert fused["kind"] == "model-files" and "vit" in fused["preset"]
+    assert fused["fused"]["encoder"].get("SkipLayerNormalization", 0) >= 1  # DINOv2: one per residual Add
+    ops = {n.op_type for n in onnx.load(next((tmp_path / "w").rglob("plain-ortopt-*/encoder.onnx"))).graph.node}
+    assert "SkipLayerNormalization" in ops and "SkipLayerNormalization" not in {
+        n.op_type for n in onnx.load(next((tmp_path / "w").rglob("plain-onnx-*/encoder.onnx"))).graph.node}
+    assert fused["parity"]["passed"] is None and fused["parity"]["min_sqnr_db"] > 100  # FP32 fusions: float rounding
+    assert plain["parity"]["min_sqnr_db"] > 100
+
+
 def test_compare_runs_uses_the_round_band(tmp_path, capsys):
     from edgevfm_runtime.bench.compare import print_comparison
 
