@@ -9,16 +9,28 @@ from .keep_float import matching_nodes
 _COMPUTE = ("MatMul", "Convolution", "GroupConvolution")
 
 
+# Ops that only move or re-type data: a FakeQuantize behind them still quantizes the consumer's input
+# (attention: q/k/v go through Reshape/Transpose/Split between NNCF's quantizers and their MatMuls).
+_LAYOUT = ("Reshape", "Transpose", "Squeeze", "Unsqueeze", "StridedSlice", "Slice", "Split", "VariadicSplit",
+           "Gather", "Concat", "Convert")
+
+
+def _quantized(output, hops: int = 8) -> bool:
+    node = output.get_node()
+    kind = node.get_type_name()
+    if kind == "FakeQuantize":
+        return True
+    if kind not in _LAYOUT or hops == 0:
+        return False
+    data = node.inputs() if kind == "Concat" else node.inputs()[:1]
+    return any(_quantized(i.get_source_output(), hops - 1) for i in data)
+
+
 def float_layers(model) -> list[str]:
-    """Compute layers (MatMul / convolutions) that get no quantized activation input."""
-    out = []
-    for op in model.get_ordered_ops():
-        if op.get_type_name() not in _COMPUTE:
-            continue
-        srcs = [i.get_source_output().get_node().get_type_name() for i in op.inputs()]
-        if "FakeQuantize" not in srcs:
-            out.append(op.get_friendly_name())
-    return out
+    """Compute layers (MatMul / convolutions) that get no quantized activation input, looking through
+    layout-only ops to the FakeQuantize that feeds them."""
+    return [op.get_friendly_name() for op in model.get_ordered_ops()
+            if op.get_type_name() in _COMPUTE and not any(_quantized(i.get_source_output()) for i in op.inputs())]
 
 
 def nncf_quantize(model, *, feeds: list[dict], q: dict, emit=print):

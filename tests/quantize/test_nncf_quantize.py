@@ -37,3 +37,25 @@ def test_fallback_until_target(tiny_onnx, tiny_feeds):
     assert all("cost_ms" in st for st in steps)
     assert "/blocks/blocks.1/fc1/MatMul" in info["float_kept"]["nodes"]
     assert _sqnr(q, m, tiny_feeds[-2:]) == pytest.approx(steps[-1]["sqnr_db"], abs=0.1)
+
+
+def test_float_layers_look_through_layout_ops():
+    """A MatMul whose quantized input reaches it through Reshape/Transpose (attention's q/k/v) is not
+    float; one fed straight from the float parameter is."""
+    import numpy as np
+    import openvino.opset13 as ops
+
+    x = ops.parameter([1, 4, 8], np.float32, name="x")
+    lo, hi = ops.constant(np.float32(-1)), ops.constant(np.float32(1))
+    fq = ops.fake_quantize(x, lo, hi, lo, hi, 256)
+    moved = ops.transpose(ops.reshape(fq, ops.constant(np.array([1, 8, 4], np.int64)), False),
+                          ops.constant(np.array([0, 2, 1], np.int64)))
+    w = ops.constant(np.ones((8, 3), np.float32))
+    quantized = ops.matmul(moved, w, False, False)
+    quantized.set_friendly_name("behind_layout")
+    plain = ops.matmul(x, w, False, False)
+    plain.set_friendly_name("float_input")
+    model = ov.Model([quantized, plain], [x])
+    from edgevfm.quantize.nncf_ov import float_layers
+
+    assert float_layers(model) == ["float_input"]
