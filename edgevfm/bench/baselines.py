@@ -98,10 +98,6 @@ def plain_onnx(bundle: str, workdir: Path, weights: str | None = None) -> Conten
                          options={"files": files, "label": "plain torch.onnx.export", "exporter": exporters})
 
 
-# onnxruntime.transformers.optimizer's model_type per family (its docs' choice for each architecture)
-ORT_OPTIMIZER_MODEL_TYPE = {"clip": "clip", "dinov2": "vit", "sam": "vit"}
-
-
 def ort_optimized(src: str, dst: Path, model_type: str) -> dict:
     """``src`` through ONNX Runtime's transformer optimizer as its docs show it (heads and width found
     by the optimizer, CPU, FP32): the fused ops it wrote, by type."""
@@ -124,7 +120,9 @@ def plain_onnx_ort_optimizer(bundle: str, workdir: Path, weights: str | None = N
     """A savvy ONNX Runtime user's FP32: the plain export through ``onnxruntime.transformers.optimizer``
     (Attention, SkipLayerNormalization, BiasGelu … fusions where its patterns match), run by ONNX Runtime."""
     b, files, exporters = _plain_files(bundle, workdir, weights)
-    model_type = ORT_OPTIMIZER_MODEL_TYPE.get(b.manifest["model"]["family"], "bert")
+    from ..models import get_model
+
+    model_type = get_model(b.manifest["model"]["name"]).ort_optimizer_model_type
     out = Path(workdir) / f"plain-ortopt-{b.root.name}"
     out.mkdir(parents=True, exist_ok=True)
     fused = {}

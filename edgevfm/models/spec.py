@@ -74,6 +74,8 @@ class ModelFamily:
     recipe_keys: ClassVar[dict[str, Any]] = {}
     # Where its recipes live; None: recipes/<name>/ (a family kept elsewhere brings its own folder).
     recipes_path: ClassVar[Optional[Path]] = None
+    # onnxruntime.transformers.optimizer's model_type for this architecture (the savvy-ORT-user baseline)
+    ort_optimizer_model_type: ClassVar[str] = "bert"
 
     def recipe_folder(self) -> Path:
         from ..recipes import recipes_dir

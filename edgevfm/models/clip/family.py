@@ -17,6 +17,7 @@ from .config import DEFAULT_VARIANT, VARIANTS
 class ClipFamily(ModelFamily):
     name = "clip"
     family = "clip"
+    ort_optimizer_model_type = "clip"
     variants = tuple(VARIANTS)
     default_variant = DEFAULT_VARIANT
     license = "MIT"

@@ -36,6 +36,7 @@ def _pos_embed_resample(model, recipe: dict) -> str:
 class DinoV2Family(ModelFamily):
     name = "dinov2"
     family = "dinov2"
+    ort_optimizer_model_type = "vit"
     variants = tuple(VARIANTS)
     default_variant = "vits14"
     license = "Apache-2.0"

@@ -47,6 +47,7 @@ def decoder_outputs(k: int) -> list[TensorSpec]:
 class MobileSAMFamily(ModelFamily):
     name = "sam"
     family = "mobilesam"
+    ort_optimizer_model_type = "vit"
     aliases = ("mobilesam",)
     variants = ("vit_t", *STUDENTS)
     default_variant = "vit_t"
