@@ -66,6 +66,8 @@ QUANTIZE: dict[str, Any] = {
         "strategy": str,  # nncf: accuracy-control (NNCF ranks and reverts operations) | blocks (default)
         "blocks": list,  # regular expressions; each match group is one fallback unit
         "max_fallbacks": int,
+        "max_seconds": NUMBER,  # wall-clock budget of the search after a miss (default 600)
+        "full_fallback": bool,  # when the search ends short of the target: every block in float (default true)
         "validation_images": int,  # calibration images held back for measuring (not parity images)
     },
 }

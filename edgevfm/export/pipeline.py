@@ -249,8 +249,15 @@ def converted_entry(root: Path, conv: Converted) -> dict:
 
 
 def float_note(conv: Converted) -> str:
-    kept = (conv.quantization or {}).get("float_kept", {}).get("nodes")
-    return f"; {len(kept)} node(s) kept in float" if kept else ""
+    q = conv.quantization or {}
+    kept = q.get("float_kept", {}).get("nodes")
+    note = f"; {len(kept)} node(s) kept in float" if kept else ""
+    sens = q.get("sensitivity") or {}
+    if sens.get("full_fallback"):
+        note += (f"\n  warning: INT8 missed the {sens.get('target_sqnr_db')} dB budget on this checkpoint "
+                 f"({sens.get('stopped', 'search ended short')}): this component is NOT quantized, it runs in the "
+                 "engine's float precision (manifest: quantization.sensitivity)")
+    return note
 
 
 def common_options(per_component: list[dict]) -> dict:

@@ -4,18 +4,28 @@ NNCF quantizes once, and only when the component misses its SQNR target on the h
 *calibration* feeds (never the parity images) does it rank its quantized operations by how much
 reverting each one recovers and revert the worst, one at a time, until the target holds. That costs
 one inference per ranked operation, not one NNCF run per candidate as re-quantizing would. The metric
-is ``1 - NMSE`` against the float model, so the allowed absolute drop is ``10^(-target/10)``."""
+is ``1 - NMSE`` against the float model, so the allowed absolute drop is ``10^(-target/10)``.
+
+Bounded like every fallback search (quantize/sensitivity): once all-INT8 has missed, the ranking and
+reverting get ``max_seconds``; past it, or when NNCF ends short of the target, the component is kept
+whole in float (the engine's float precision, the recipe's ``engine_options``) and that is recorded."""
 from __future__ import annotations
 
 import contextlib
 import logging
 import math
 import re
+import time
 
 from .feeds import median_ms, sqnr_db, worst_sqnr
+from .sensitivity import max_seconds
 
 _REVERTED = re.compile(r"Reverted \d+ operations to the floating-point precision: \n(.*)", re.S)
 _QUANTIZED = re.compile(r"Metric of quantized model: (\S+)")
+
+
+class _OutOfTime(Exception):
+    """Raised from the validation callback to end NNCF's search when the time budget is spent."""
 
 
 class _Capture(logging.Handler):
@@ -55,7 +65,9 @@ def _captured(capture: _Capture):
             h.setLevel(lv)
 
 
-def _why(reached: bool, reverted: list[str]) -> str:
+def _why(reached: bool, reverted: list[str], stopped: str = "") -> str:
+    if stopped:
+        return f"{stopped}: the whole component kept in float" + ("" if reached else ", and even that misses the target")
     if not reverted:
         return "all-INT8 meets the target: nothing reverted" if reached else "nothing could be reverted"
     how = "ranked by how much reverting each recovers SQNR on the calibration feeds, reverted worst-first"
@@ -84,7 +96,16 @@ def accuracy_control(model, *, dataset, val: list[dict], sens: dict, common: dic
     f32 = {"INFERENCE_PRECISION_HINT": "f32"}
     reference = [_runner(core, model, f32)(f) for f in val]
 
+    budget = max_seconds(sens)
+    missed_at: list[float] = []
+
     def validate(compiled, items):
+        # the budget starts once NNCF has logged the all-INT8 metric: from then on it is ranking/reverting
+        if capture.all_int8 is not None:
+            if not missed_at:
+                missed_at.append(time.monotonic())
+            if time.monotonic() - missed_at[0] > budget:
+                raise _OutOfTime
         per_item = []
         for i in items:
             got = dict(enumerate(compiled(val[i]).values()))
@@ -99,12 +120,20 @@ def accuracy_control(model, *, dataset, val: list[dict], sens: dict, common: dic
         restorer["max_num_iterations"] = int(sens["max_fallbacks"])
     capture = _Capture()
     emit(f"  NNCF quantize with accuracy control (target {target:g} dB on {len(val)} calibration feed(s)) …")
-    with _captured(capture):
-        q_model = nncf.quantize_with_accuracy_control(
-            model, dataset, nncf.Dataset(list(range(len(val)))), validate,
-            max_drop=10 ** (-target / 10), drop_type=nncf.DropType.ABSOLUTE,
-            advanced_accuracy_restorer_parameters=AdvancedAccuracyRestorerParameters(**restorer), **common)
-    final = worst_sqnr(_runner(core, q_model, f32), val, reference)
+    t0, stopped = time.monotonic(), ""
+    try:
+        with _captured(capture):
+            q_model = nncf.quantize_with_accuracy_control(
+                model, dataset, nncf.Dataset(list(range(len(val)))), validate,
+                max_drop=10 ** (-target / 10), drop_type=nncf.DropType.ABSOLUTE,
+                advanced_accuracy_restorer_parameters=AdvancedAccuracyRestorerParameters(**restorer), **common)
+        final = worst_sqnr(_runner(core, q_model, f32), val, reference)
+    except _OutOfTime:
+        q_model, final, stopped = None, -math.inf, f"time budget of {budget:g} s spent"
+    if q_model is None or (final < target and sens.get("full_fallback", True)):
+        stopped = stopped or "NNCF ended short of the target"
+        emit(f"  accuracy control: {stopped}; keeping the whole component in float")
+        q_model, final = model, worst_sqnr(_runner(core, model, f32), val, reference)
     kept = set(float_layers(q_model))
     reverted = [n for step in capture.reverted for n in step if n in kept]
     emit(f"  accuracy control: {len(reverted)} operation(s) reverted to float → {final:.1f} dB")
@@ -116,7 +145,10 @@ def accuracy_control(model, *, dataset, val: list[dict], sens: dict, common: dic
         "sqnr_db": round(final, 2) if math.isfinite(final) else "inf",
         "ms": round(median_ms(_runner(core, q_model, {}), val[0]), 1),
         "all_int8": {"sqnr_db": _db(capture.all_int8)},
-        "reverted": reverted,
+        "reverted": reverted, "full_fallback": q_model is model,
+        "search_seconds": round(time.monotonic() - t0, 1),
     }
-    record["why"] = _why(record["reached"], reverted)
+    if stopped:
+        record["stopped"] = stopped
+    record["why"] = _why(record["reached"], reverted, stopped)
     return q_model, record

@@ -92,7 +92,7 @@ def _fallback(model, q_model, quantize, feeds, sens: dict, emit):
 
     from .feeds import median_ms, worst_sqnr
     from .keep_float import group_blocks
-    from .sensitivity import fallback_until
+    from .sensitivity import fallback_until, search_limits
 
     core = ov.Core()
     config = {"INFERENCE_PRECISION_HINT": "f32"}
@@ -117,5 +117,5 @@ def _fallback(model, q_model, quantize, feeds, sens: dict, emit):
     best, result = fallback_until(
         blocks=blocks, base_excluded=[], build=build, rank=False, progress=emit,
         measure=lambda m: worst_sqnr(runner(m), val, reference), latency=lambda m: median_ms(runner(m), val[0]),
-        target_db=float(sens["target_sqnr_db"]), max_fallbacks=int(sens.get("max_fallbacks", 3)))
+        **search_limits(sens, 3), build_full=lambda: model)
     return best, result.manifest()

@@ -10,7 +10,7 @@ import onnx
 
 from .feeds import FeedReader, median_ms, worst_sqnr
 from .keep_float import group_blocks, matching_nodes
-from .sensitivity import fallback_until
+from .sensitivity import fallback_until, search_limits
 
 _DTYPES = {"uint8": "QUInt8", "int8": "QInt8"}
 _ALGORITHMS = {"minmax": "MinMax", "entropy": "Entropy", "percentile": "Percentile", "distribution": "Distribution"}
@@ -102,9 +102,8 @@ def quantize_static_qdq(src: Path, dst: Path, *, feeds: list[dict], q: dict, emi
                 blocks=blocks, base_excluded=base, build=build,
                 measure=lambda p: worst_sqnr(_session(p), val, reference),
                 latency=lambda p: median_ms(_session(p), val[0]),
-                target_db=float(sens["target_sqnr_db"]), max_fallbacks=int(sens.get("max_fallbacks", len(blocks))),
-                progress=emit)
-            excluded = base + [n for b in result.excluded for n in blocks[b]]
+                **search_limits(sens, len(blocks)), progress=emit)
+            excluded = result.kept_float
             info["sensitivity"] = {**result.manifest(), "target_from": sens.get("target_from", "recipe/--parity-target"),
                                    "measured_on": f"last {len(val)} calibration feed(s) (never the parity images)"}
         else:

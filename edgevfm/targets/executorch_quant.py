@@ -16,7 +16,7 @@ import torch
 
 from ..models.spec import Component
 from ..quantize.keep_float import group_blocks
-from ..quantize.sensitivity import fallback_until
+from ..quantize.sensitivity import fallback_until, search_limits
 from .executorch_lower import export_program, lower
 
 # recipe names -> the aten ops the quantizer annotates (set_operator_type); the default is the compute
@@ -121,9 +121,8 @@ def static_int8(comp: Component, feeds: list[dict], q: dict, emit=print) -> tupl
             return float(np.median(times))
 
         best, result = fallback_until(blocks=blocks, base_excluded=base, build=build, measure=measure, latency=latency,
-                                      target_db=float(sens["target_sqnr_db"]), max_fallbacks=int(sens.get("max_fallbacks", 4)),
-                                      rank=False, progress=emit)
-        excluded = base + [n for b in result.excluded for n in blocks[b]]
+                                      **search_limits(sens, 4), rank=False, progress=emit)
+        excluded = result.kept_float
         info["sensitivity"] = result.manifest()
     else:
         best, excluded = build(base), base

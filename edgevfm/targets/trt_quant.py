@@ -15,7 +15,7 @@ from pathlib import Path
 from ..quantize.feeds import FeedReader, median_ms, worst_sqnr
 from ..quantize.keep_float import group_blocks, matching_nodes
 from ..quantize.ort_static import _session, pre_process
-from ..quantize.sensitivity import fallback_until
+from ..quantize.sensitivity import fallback_until, search_limits
 from .trt_placement import inputs_only
 
 OP_TYPES = ["Conv", "MatMul", "Gemm"]
@@ -73,9 +73,8 @@ def quantize_qdq_trt(src: Path, dst: Path, *, feeds: list[dict], q: dict, emit=p
                 blocks=blocks, base_excluded=base, build=build,
                 measure=lambda p: worst_sqnr(_session(p), val, reference),
                 latency=lambda p: median_ms(_session(p), val[0]),
-                target_db=float(sens["target_sqnr_db"]), max_fallbacks=int(sens.get("max_fallbacks", 4)),
-                rank=bool(sens.get("rank", True)), progress=emit)
-            excluded = base + [n for b in result.excluded for n in blocks[b]]
+                **search_limits(sens, 4), rank=bool(sens.get("rank", True)), progress=emit)
+            excluded = result.kept_float
             info["sensitivity"] = {**result.manifest(), "measured_on": f"last {len(val)} calibration feed(s)"}
         else:
             best, excluded = build(base), base

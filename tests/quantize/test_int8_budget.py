@@ -66,3 +66,33 @@ def test_onnx_int8_block_fallback_meets_the_gate(tiny_onnx, tiny_feeds, tmp_path
     assert kept, info["float_kept"]
     ref, got = _session(tiny_onnx)(tiny_feeds[-1]), _session(tmp_path / "q.onnx")(tiny_feeds[-1])
     assert sqnr_db(ref["out"], got["out"]) >= 40
+
+
+def test_x86_int8_accuracy_control_out_of_time_keeps_the_component_float(tiny_onnx, tiny_feeds):
+    """The time budget ends NNCF's ranking; the component is kept whole in float and the record says so."""
+    ov = pytest.importorskip("openvino")
+    pytest.importorskip("nncf")
+    from edgevfm.quantize.nncf_ov import float_layers, nncf_quantize
+
+    q = _strict("x86-int8", 60, ["quantize.sensitivity.max_seconds=0"])  # all-INT8 (~31 dB) misses 60 dB
+    m = ov.convert_model(str(tiny_onnx))
+    qm, info = nncf_quantize(m, feeds=tiny_feeds, q=q, emit=lambda s: None)
+    s = info["sensitivity"]
+    assert s["full_fallback"] and s["reached"] and s["stopped"] == "time budget of 0 s spent"
+    assert s["all_int8"]["sqnr_db"] < 60 and "whole component kept in float" in s["why"]
+    assert not any(op.get_type_name() == "FakeQuantize" for op in qm.get_ordered_ops())
+    assert info["float_kept"]["nodes"] == float_layers(m)
+
+
+def test_x86_int8_block_fallback_spent_keeps_the_component_float(tiny_onnx, tiny_feeds):
+    ov = pytest.importorskip("openvino")
+    pytest.importorskip("nncf")
+    from edgevfm.quantize.nncf_ov import nncf_quantize
+
+    q = _strict("x86-int8", 60, ["quantize.sensitivity.strategy=blocks", "quantize.sensitivity.max_fallbacks=1",
+                                 "quantize.sensitivity.blocks=['/(stem)/', '/(blocks/blocks\\.\\d+)/']"])
+    qm, info = nncf_quantize(ov.convert_model(str(tiny_onnx)), feeds=tiny_feeds, q=q, emit=lambda s: None)
+    s = info["sensitivity"]
+    assert [f["block"] for f in s["fallbacks"]][0] == "stem" and s["full_fallback"] and s["reached"]
+    assert s["stopped"] == "max_fallbacks (1) reached"
+    assert not any(op.get_type_name() == "FakeQuantize" for op in qm.get_ordered_ops())

@@ -34,7 +34,8 @@ def test_static_qdq_quantizes_and_keeps_named_nodes_float(tiny_onnx, tiny_feeds,
 
 def test_sensitivity_falls_back_until_target(tiny_onnx, tiny_feeds, tmp_path):
     q = {"op_types": ["Conv", "MatMul", "Gemm"], "activation_type": "int8", "symmetric_activations": True,
-         "sensitivity": {"enabled": True, "target_sqnr_db": 60, "blocks": BLOCKS, "max_fallbacks": 2}}
+         "sensitivity": {"enabled": True, "target_sqnr_db": 60, "blocks": BLOCKS, "max_fallbacks": 2,
+                         "full_fallback": False}}  # the full rung: test_fallback_bounds
     info = quantize_static_qdq(tiny_onnx, tmp_path / "q.onnx", feeds=tiny_feeds, q=q, emit=lambda s: None)
     sens = info["sensitivity"]
     assert set(sens["ranking_sqnr_db_if_kept_float"]) == {"blocks/blocks.0", "blocks/blocks.1", "blocks/blocks.2", "stem"}

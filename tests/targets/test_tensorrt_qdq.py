@@ -125,7 +125,7 @@ def test_sensitivity_fallback_keeps_the_worst_blocks_float_and_records_them(tmp_
     """quantize.sensitivity: ranked on the calibration feeds; an unreachable target falls back
     max_fallbacks blocks, each recorded, and the graph stays TensorRT-ready."""
     recipe = {"quantize": {"sensitivity": {"enabled": True, "target_sqnr_db": 500, "max_fallbacks": 2,
-                                           "blocks": ["^/([A-Za-z_]+)"]}}}
+                                           "full_fallback": False, "blocks": ["^/([A-Za-z_]+)"]}}}
     conv = TARGETS.get("tensorrt").convert(tiny_component, tmp_path, recipe=recipe, precision="int8",
                                            calib=tiny_feeds[:6], emit=lambda s: None)
     sens = conv.quantization["sensitivity"]
