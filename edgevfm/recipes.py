@@ -63,7 +63,7 @@ QUANTIZE: dict[str, Any] = {
         "target_sqnr_db": NUMBER,  # fall back blocks to float until the component reaches this
         "margin_db": NUMBER,  # without target_sqnr_db: the gate's sqnr_db for the component + this
         "target_from": str,  # where target_sqnr_db came from (filled in from the gate; recorded)
-        "strategy": str,  # nncf: accuracy-control (NNCF ranks and reverts operations) | blocks (default)
+        "strategy": str,  # nncf: revert-blocks (bypass a block's activation quantizers) | accuracy-control | blocks (re-quantize; default)
         "blocks": list,  # regular expressions; each match group is one fallback unit
         "max_fallbacks": int,
         "max_seconds": NUMBER,  # wall-clock budget of the search after a miss (default 600)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -141,6 +141,8 @@ def convert_component(tgt, comp, root: Path, *, recipe: dict, precision: str, ca
     emit(f"exporting {comp.name} → {preset} ({precision}) …")
     conv = tgt.convert(comp, root, recipe=recipe, precision=precision, calib=calib, emit=emit)
     conv = conv if isinstance(conv, Converted) else Converted(conv, precision)
+    if ((conv.quantization or {}).get("sensitivity") or {}).get("full_fallback"):
+        conv = replace(conv, precision=tgt.float_precision(conv.engine_options))
     entry = component_entry(root, conv.file, comp)
     entry.update(converted_entry(root, conv))
     entry["bytes"] += sum(size_path(root / f) for f in conv.extra_files)

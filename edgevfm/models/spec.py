@@ -138,10 +138,11 @@ class ModelFamily:
         return record_with_torch(self.family, self.components(model, variant, recipe),
                                  self.preprocess(variant, recipe), images)
 
-    def calibration_feeds(self, model: nn.Module, images: list[np.ndarray], recipe: dict
+    def calibration_feeds(self, model: nn.Module, images: list[np.ndarray], recipe: dict, *, progress=None
                           ) -> dict[str, list[dict[str, np.ndarray]]]:
         """Per component, the input feeds (name → array, the runtime's preprocessing) that
-        quantizers calibrate on; computed from calibration images, never from parity images."""
+        quantizers calibrate on; computed from calibration images, never from parity images.
+        ``progress()`` is called once per image."""
         raise NotImplementedError(f"{self.name} does not provide calibration data yet")
 
     def manifest_model(self, model: nn.Module, variant: str, recipe: dict) -> dict[str, Any]:

@@ -77,21 +77,37 @@ def nncf_quantize(model, *, feeds: list[dict], q: dict, emit=print):
     else:
         emit(f"  NNCF quantize ({info['model_type']}, {len(calib)} calibration feeds) …")
         q_model = quantize([])
-        if sens.get("enabled") and "target_sqnr_db" in sens:
+        if sens.get("enabled") and "target_sqnr_db" in sens and sens.get("strategy") == "revert-blocks":
+            from .nncf_revert import revert_blocks
+
+            q_model, info["sensitivity"] = revert_blocks(model, q_model, feeds, sens, _blocks(model, sens), emit)
+        elif sens.get("enabled") and "target_sqnr_db" in sens:
             q_model, info["sensitivity"] = _fallback(model, q_model, quantize, feeds, sens, emit)
     info["float_kept"] = {"op_types": list(keep.get("op_types", [])), "patterns": list(keep.get("nodes", [])),
                           "nodes": float_layers(q_model)}
     return q_model, info
 
 
+def _blocks(model, sens: dict):
+    """q_model -> (its quantized compute layers, those grouped into the recipe's fallback blocks)."""
+    from .keep_float import group_blocks
+
+    compute = [op.get_friendly_name() for op in model.get_ordered_ops() if op.get_type_name() in _COMPUTE]
+
+    def of(q_model):
+        quantized = [n for n in compute if n not in set(float_layers(q_model))]
+        return quantized, group_blocks(quantized, sens.get("blocks", []))
+    return of
+
+
 def _fallback(model, q_model, quantize, feeds, sens: dict, emit):
     """Fall back whole blocks (recipe order, most sensitive first) by re-quantizing with them in
     the ignored scope. NNCF compresses weights and folds bias corrections while quantizing, so a
-    layer cannot be reverted in place; each candidate therefore costs one NNCF run."""
+    layer cannot be re-quantized in place; each candidate therefore costs one NNCF run (strategy
+    revert-blocks bypasses only the activation quantizers instead: nncf_revert)."""
     import openvino as ov
 
     from .feeds import median_ms, worst_sqnr
-    from .keep_float import group_blocks
     from .sensitivity import fallback_until, search_limits
 
     core = ov.Core()
@@ -104,8 +120,7 @@ def _fallback(model, q_model, quantize, feeds, sens: dict, emit):
 
     val = feeds[-int(sens.get("validation_images", 1)):]
     reference = [runner(model)(f) for f in val]
-    compute = [op.get_friendly_name() for op in model.get_ordered_ops() if op.get_type_name() in _COMPUTE]
-    blocks = group_blocks([n for n in compute if n not in set(float_layers(q_model))], sens.get("blocks", []))
+    quantized, blocks = _blocks(model, sens)(q_model)
     cache = {(): q_model}
 
     def build(excluded):
@@ -117,5 +132,5 @@ def _fallback(model, q_model, quantize, feeds, sens: dict, emit):
     best, result = fallback_until(
         blocks=blocks, base_excluded=[], build=build, rank=False, progress=emit,
         measure=lambda m: worst_sqnr(runner(m), val, reference), latency=lambda m: median_ms(runner(m), val[0]),
-        **search_limits(sens, 3), build_full=lambda: model)
+        **search_limits(sens, 3), full=quantized, build_full=lambda: model)
     return best, result.manifest()

@@ -102,7 +102,7 @@ def quantize_static_qdq(src: Path, dst: Path, *, feeds: list[dict], q: dict, emi
                 blocks=blocks, base_excluded=base, build=build,
                 measure=lambda p: worst_sqnr(_session(p), val, reference),
                 latency=lambda p: median_ms(_session(p), val[0]),
-                **search_limits(sens, len(blocks)), progress=emit)
+                **search_limits(sens, len(blocks)), full=quantizable, build_full=lambda: pre, progress=emit)
             excluded = result.kept_float
             info["sensitivity"] = {**result.manifest(), "target_from": sens.get("target_from", "recipe/--parity-target"),
                                    "measured_on": f"last {len(val)} calibration feed(s) (never the parity images)"}

@@ -63,11 +63,11 @@ class SensitivityResult:
 def fallback_until(*, blocks: dict[str, list[str]], base_excluded: list[str], build: Callable,
                    measure: Callable, latency: Callable, target_db: float, max_fallbacks: int, rank: bool = True,
                    max_seconds: float = DEFAULT_MAX_SECONDS, full_fallback: bool = True,
-                   build_full: Callable | None = None, progress: Callable[[str], None] = lambda s: None) -> tuple[object, SensitivityResult]:
+                   full: list[str] | None = None, build_full: Callable | None = None, progress: Callable[[str], None] = lambda s: None) -> tuple[object, SensitivityResult]:
     """``rank=False`` skips the ranking pass and falls back in the given order (for engines where
     each candidate costs a full re-quantization). ``max_seconds`` counts from the first miss.
-    ``build_full()`` builds the full-fallback rung where that is cheaper than excluding every node
-    (the float model itself)."""
+    ``full`` is every node the full-fallback rung keeps float (default: the blocks' nodes);
+    ``build_full()`` builds that rung where it is cheaper than excluding them (the float model itself)."""
     runner = build(base_excluded)
     res = SensitivityResult(target_db=target_db, initial_db=measure(runner), initial_ms=latency(runner))
     progress(f"sensitivity: all quantized → {res.initial_db:.1f} dB (target {target_db:g} dB)")
@@ -104,8 +104,9 @@ def fallback_until(*, blocks: dict[str, list[str]], base_excluded: list[str], bu
     else:
         if not res.stopped and len(order) > max_fallbacks:
             res.stopped = f"max_fallbacks ({max_fallbacks}) reached"
-    rest = [n for b in blocks.values() for n in b if n not in set(excluded)]
-    if not res.reached and full_fallback and rest:
+    done = set(excluded)
+    rest = [n for n in (full if full is not None else [n for b in blocks.values() for n in b]) if n not in done]
+    if not res.reached and full_fallback and (rest or build_full):  # build_full: more than excluding nodes
         runner = build_full() if build_full else build(excluded + rest)
         db = measure(runner)
         res.steps.append(FallbackStep(FULL, db, latency(runner), len(rest)))

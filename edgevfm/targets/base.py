@@ -81,6 +81,11 @@ class Target:
         """Whether converting at ``precision`` consumes calibration feeds."""
         return False
 
+    def float_precision(self, engine_options: dict) -> str:
+        """What an unquantized component runs in under these engine options (an INT8 component the
+        accuracy budget kept whole in float is recorded with it)."""
+        return "fp32"
+
     def parity_engine(self) -> str | None:
         """The runtime engine that measures parity on this host (None: not verifiable here)."""
         return self.engine

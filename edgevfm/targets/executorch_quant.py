@@ -121,7 +121,8 @@ def static_int8(comp: Component, feeds: list[dict], q: dict, emit=print) -> tupl
             return float(np.median(times))
 
         best, result = fallback_until(blocks=blocks, base_excluded=base, build=build, measure=measure, latency=latency,
-                                      **search_limits(sens, 4), rank=False, progress=emit)
+                                      **search_limits(sens, 4), full=[n for n in names if n not in base],
+                                      rank=False, progress=emit)
         excluded = result.kept_float
         info["sensitivity"] = result.manifest()
     else:

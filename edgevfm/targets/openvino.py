@@ -34,6 +34,10 @@ class OpenVinoTarget(Target):
     def needs_calibration(self, precision: str, recipe: dict) -> bool:
         return precision == "int8"
 
+    def float_precision(self, engine_options: dict) -> str:
+        # the hint is what runs where the CPU has bf16 (elsewhere the plugin runs f32, as for x86-bf16)
+        return "bf16" if engine_options.get("INFERENCE_PRECISION_HINT") == "bf16" else "fp32"
+
     def convert(self, component: Component, out_dir: Path, *, recipe: dict, precision: str = "fp32",
                 calib: list[dict] | None = None, emit=print) -> Converted:
         import openvino as ov

@@ -68,9 +68,10 @@ def quantize_qdq_trt(src: Path, dst: Path, *, feeds: list[dict], q: dict, emit=p
         if sens.get("enabled") and "target_sqnr_db" in sens:
             val = used[-int(sens.get("validation_images", 1)):]  # calibration feeds, never parity images
             reference = [_session(pre)(f) for f in val]
-            blocks = group_blocks([n for n, op in nodes if op in op_types and n not in base], sens.get("blocks", []))
+            quantizable = [n for n, op in nodes if op in op_types and n not in base]
+            blocks = group_blocks(quantizable, sens.get("blocks", []))
             best, result = fallback_until(
-                blocks=blocks, base_excluded=base, build=build,
+                blocks=blocks, base_excluded=base, build=build, full=quantizable, build_full=lambda: pre,
                 measure=lambda p: worst_sqnr(_session(p), val, reference),
                 latency=lambda p: median_ms(_session(p), val[0]),
                 **search_limits(sens, 4), rank=bool(sens.get("rank", True)), progress=emit)
@@ -79,7 +80,8 @@ def quantize_qdq_trt(src: Path, dst: Path, *, feeds: list[dict], q: dict, emit=p
         else:
             best, excluded = build(base), base
         shutil.copyfile(best, dst)
-        info["placement"] = {"qdq_on": "weighted-op inputs only", **placements[best]}
+        if best in placements:  # (the full-fallback rung is the float graph: no Q/DQ to place)
+            info["placement"] = {"qdq_on": "weighted-op inputs only", **placements[best]}
     info["float_kept"] = {"op_types": list(keep.get("op_types", [])), "patterns": list(keep.get("nodes", [])),
                           "nodes": excluded}
     return info

@@ -45,7 +45,14 @@ class CheckReport:
 
 
 def _merge(acc: dict, new: dict) -> dict:
-    return {k: _WORST[k](acc[k], v) if k in acc else v for k, v in new.items()}
+    return {**acc, **{k: _WORST[k](acc[k], v) if k in acc and k in _WORST else acc.get(k, v) for k, v in new.items()}}
+
+
+def _shape_row(ref_shape, got) -> dict | None:
+    """An output of the wrong shape is measured as that, not as an exception that loses every other number
+    (e.g. OpenVINO rounding a plain SAM export's mask size to 452 px where the photo is 451)."""
+    got_shape = tuple(np.shape(got))
+    return None if got_shape == tuple(ref_shape) else {"shape": f"{got_shape}, expected {tuple(ref_shape)}"}
 
 
 def _compare(expected: dict, got: dict) -> dict[str, dict]:
@@ -57,10 +64,14 @@ def _compare(expected: dict, got: dict) -> dict[str, dict]:
             base = name[: -len("_bits")]
             ref_mask = G.unpack_mask(ref, expected[name + "_shape"])
             flat = ref_mask.reshape(-1, *ref_mask.shape[-2:])
+            bad = _shape_row(ref_mask.shape, got[base]) if np.size(got[base]) != flat.size else None
+            if bad:
+                rows[base] = bad
+                continue
             got_flat = (got[base] > 0).reshape(flat.shape)
             rows[base] = {"mask_iou": min(mask_iou(r, o) for r, o in zip(flat, got_flat))}
             continue
-        rows[name] = tensor_metrics(ref, got[name])
+        rows[name] = _shape_row(np.shape(ref), got[name]) or tensor_metrics(ref, got[name])
     return rows
 
 
@@ -87,8 +98,11 @@ def run_check(bundle, *, reference: dict[str, np.ndarray] | None = None, referen
                 merged[name] = _merge(merged.get(name, {}), m)
         comp_limits = thresholds.get(comp, {})
         for name, m in merged.items():
-            m["failures"] = failures(m, comp_limits.get(name, {}))
+            m["failures"] = failures(m, comp_limits.get(name, {})) + ([f"shape {m['shape']}"] if "shape" in m else [])
         report.components[comp] = merged
-    report.task = family.task_metrics(TaskContext(bundle, cases, sessions, outputs))
-    report.task_failures = failures(report.task, thresholds.get("task", {}))
+    try:
+        report.task = family.task_metrics(TaskContext(bundle, cases, sessions, outputs))
+        report.task_failures = failures(report.task, thresholds.get("task", {}))
+    except ValueError as exc:  # e.g. masks of the wrong shape: the per-output rows above already say which
+        report.task, report.task_failures = {}, [f"not measurable: {exc}"]
     return report

@@ -44,7 +44,7 @@ def test_nncf_fallback_measures_every_output(two_outputs):
     path, feeds = two_outputs
     m = ov.convert_model(str(path))
     sens = {"enabled": True, "target_sqnr_db": 200, "validation_images": 2, "max_fallbacks": 1,
-            "blocks": [r"/(fc2)/"]}
+            "full_fallback": False, "blocks": [r"/(fc2)/"]}
     q, info = nncf_quantize(m, feeds=feeds, q={"model_type": "default", "sensitivity": sens}, emit=lambda s: None)
     core = ov.Core()
     ref, got = (core.compile_model(x, "CPU", {"INFERENCE_PRECISION_HINT": "f32"}) for x in (m, q))

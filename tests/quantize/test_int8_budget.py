@@ -96,3 +96,32 @@ def test_x86_int8_block_fallback_spent_keeps_the_component_float(tiny_onnx, tiny
     assert [f["block"] for f in s["fallbacks"]][0] == "stem" and s["full_fallback"] and s["reached"]
     assert s["stopped"] == "max_fallbacks (1) reached"
     assert not any(op.get_type_name() == "FakeQuantize" for op in qm.get_ordered_ops())
+
+
+def test_x86_int8_revert_blocks_meets_the_gate_without_requantizing(tiny_onnx, tiny_feeds, monkeypatch):
+    """Blocks fall back by bypassing their activation quantizers in the quantized model: ranked, worst
+    first, until the target holds; the reverted blocks' layers are float-kept, the rest stay INT8."""
+    ov = pytest.importorskip("openvino")
+    nncf = pytest.importorskip("nncf")
+    from edgevfm.quantize.nncf_ov import nncf_quantize
+
+    runs = []
+    real = nncf.quantize
+    monkeypatch.setattr(nncf, "quantize", lambda *a, **k: runs.append(1) or real(*a, **k))
+    # 32.5 dB: between all-INT8 (~32.0) and every activation quantizer bypassed (~32.8; the 7-bit weights stay)
+    q = _strict("x86-int8", 32.5, ["quantize.sensitivity.strategy=revert-blocks",
+                                 "quantize.sensitivity.blocks=['/(stem)/', '/(blocks/blocks\\.\\d+)/']"])
+    m = ov.convert_model(str(tiny_onnx))
+    qm, info = nncf_quantize(m, feeds=tiny_feeds, q=q, emit=lambda s: None)
+    s = info["sensitivity"]
+    assert len(runs) == 1  # quantized once
+    assert s["all_int8"]["sqnr_db"] < 32.5 and s["reached"] and not s["full_fallback"]
+    assert [f["block"] for f in s["fallbacks"]] == ["blocks/blocks.1"]  # the block with 8x weights (conftest)
+    assert set(s["ranking_sqnr_db_if_kept_float"]) == {"stem", "blocks/blocks.0", "blocks/blocks.1", "blocks/blocks.2"}
+    kept = info["float_kept"]["nodes"]
+    reverted = [f["block"] for f in s["fallbacks"]]
+    assert reverted and all(any(b in n for n in kept) for b in reverted)
+    assert any(op.get_type_name() == "FakeQuantize" for op in qm.get_ordered_ops())  # the rest is still INT8
+    core = ov.Core()
+    a, b = (core.compile_model(x, "CPU", {"INFERENCE_PRECISION_HINT": "f32"}) for x in (m, qm))
+    assert sqnr_db(a(tiny_feeds[-1])[0], b(tiny_feeds[-1])[0]) == pytest.approx(s["fallbacks"][-1]["sqnr_db"], abs=0.1)

@@ -58,6 +58,11 @@ def test_x86_int8_parity_manifest_and_engine(x86_int8):
     assert enc["engine_options"] == {"INFERENCE_PRECISION_HINT": "bf16"}
     assert m["components"]["decoder"]["engine_options"] == {"INFERENCE_PRECISION_HINT": "f32"}
     assert enc["quantization"]["method"] == "nncf" and enc["quantization"]["model_type"] == "transformer"
+    # the accuracy budget ran (on by default): the gate's 28 dB + the recipe's 0.3 dB margin, on calibration
+    sens = enc["quantization"]["sensitivity"]
+    assert sens["target_sqnr_db"] == 28.3 and sens["reached"] and "calibration" in sens["measured_on"]
+    assert sens["full_fallback"] or (sens["fallbacks"] and sens["fallbacks"][-1]["sqnr_db"] >= 28.3) or \
+        sens["all_int8"]["sqnr_db"] >= 28.3
     # the MatMuls/convolutions NNCF left in float are listed by name
     assert isinstance(enc["float_kept"], list) and all(isinstance(n, str) for n in enc["float_kept"])
     b = rt.open(out)
@@ -72,7 +77,7 @@ def test_sabotaged_recipe_fails_the_gate_with_a_clear_message(tmp_path):
     bad = ["components.encoder.precision=fp32", "components.decoder.precision=int8",
            f"components.decoder.quantize.op_types={ops}", "quantize.activation_type=int8",
            "quantize.symmetric_activations=true", "quantize.calibration.size=1", "quantize.calibration.min_images=1",
-           "quantize.calibration.prompts_per_image=1"]
+           "quantize.calibration.prompts_per_image=1", "quantize.sensitivity.enabled=false"]  # no budget to rescue it
     out = tmp_path / "b"
     msg = r"parity gate FAILED for sam on onnx-int8: .*decoder\.low_res_masks: sqnr_db = .* \(needs >= 50\)"
     with pytest.raises(pipeline.ExportError, match=msg) as exc:

@@ -86,7 +86,7 @@ def test_int8_parity_and_quantization_record(int8, fp32, tiny_component, tiny_fe
 @needs_executorch
 def test_int8_fallback_keeps_blocks_float_until_the_budget(tmp_path, tiny_component, tiny_feeds):
     recipe = {"quantize": {"sensitivity": {"enabled": True, "target_sqnr_db": 500, "blocks": ["^(mlp)$", "^(qkv)$"],
-                                           "max_fallbacks": 2}}}
+                                           "max_fallbacks": 2, "full_fallback": False}}}
     conv = TARGETS.get("executorch").convert(tiny_component, tmp_path, recipe=recipe, precision="int8",
                                              calib=tiny_feeds[:6], **QUIET)
     sens = conv.quantization["sensitivity"]

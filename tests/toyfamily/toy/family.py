@@ -8,7 +8,7 @@ import torch
 
 from edgevfm.models import Component, ModelFamily, TensorSpec, register_model
 from edgevfm.weights import WeightSource
-from edgevfm_runtime.preprocess_steps import step
+from edgevfm_runtime.preprocess_steps import run_steps, step
 
 from .model import DIM, LABELS, SIZE, ToyModel
 
@@ -45,3 +45,17 @@ class ToyFamily(ModelFamily):
         return {"kind": "toy", "color": "RGB", "input": "pixels", "input_size": [SIZE, SIZE],
                 "steps": [step("resize", size=[SIZE, SIZE], interpolation="bilinear"),
                           step("normalize", divide=255.0, mean=[0.0, 0.0, 0.0], std=[1.0, 1.0, 1.0])]}
+
+    def calibration_feeds(self, model, images, recipe: dict, *, progress=None) -> dict:
+        """The encoder on the runtime's pixels, the head on the encoder's embeddings of them."""
+        spec = self.preprocess("", recipe)
+        feeds: dict[str, list[dict]] = {"encoder": [], "head": []}
+        for rgb in images:
+            pixels = run_steps(rgb, spec["steps"])
+            with torch.no_grad():
+                embedding = model.encoder(torch.from_numpy(pixels))[0].numpy()
+            feeds["encoder"].append({"pixels": pixels})
+            feeds["head"].append({"embedding": embedding})
+            if progress:
+                progress()
+        return feeds
