@@ -24,7 +24,7 @@ def test_sam_int8_fallback_aims_at_the_gate(preset):
 
 def _strict(preset: str, gate_db: float, extra=()) -> dict:
     """The preset's encoder settings with a gate the tiny model misses all-INT8 (~31 dB)."""
-    r = recipe_for("sam", preset, overrides=["quantize.sensitivity.enabled=true",
+    r = recipe_for("sam", preset, overrides=["quantize.sensitivity.enabled=true", "quantize.sensitivity.margin_db=0",
                                              f"parity.thresholds.encoder.image_embeddings.sqnr_db={gate_db}", *extra])
     return component_quantize(with_gate_targets(r, ["encoder"]), "encoder")
 
@@ -37,7 +37,7 @@ def test_x86_int8_accuracy_control_meets_the_gate(tiny_onnx, tiny_feeds, monkeyp
     from edgevfm.quantize.nncf_ov import nncf_quantize
 
     # 35 dB (the recipe margin is 0): reachable, as activations (not the 7-bit weights, ~37 dB here) are what fall back
-    q = _strict("x86-int8", 35)
+    q = _strict("x86-int8", 35, ["quantize.sensitivity.strategy=accuracy-control"])
     # as after the CLI's quiet mode (cli/quiet.py): NNCF's INFO log, which the record is read from, is off
     monkeypatch.setattr(logging.getLogger("nncf"), "level", logging.ERROR)
     m = ov.convert_model(str(tiny_onnx))
@@ -74,7 +74,7 @@ def test_x86_int8_accuracy_control_out_of_time_keeps_the_component_float(tiny_on
     pytest.importorskip("nncf")
     from edgevfm.quantize.nncf_ov import float_layers, nncf_quantize
 
-    q = _strict("x86-int8", 60, ["quantize.sensitivity.max_seconds=0"])  # all-INT8 (~31 dB) misses 60 dB
+    q = _strict("x86-int8", 60, ["quantize.sensitivity.strategy=accuracy-control", "quantize.sensitivity.max_seconds=0"])  # all-INT8 (~31 dB) misses 60 dB
     m = ov.convert_model(str(tiny_onnx))
     qm, info = nncf_quantize(m, feeds=tiny_feeds, q=q, emit=lambda s: None)
     s = info["sensitivity"]

@@ -30,21 +30,22 @@ parity:
 CASES = {"onnx-int8": ("ort-static", "blocks", "encoder.onnx"), "x86-int8": ("nncf", "accuracy-control", "encoder.xml")}
 
 
-def _export(tmp_path, capsys, target: str, gate: float) -> tuple[dict, str]:
+def _export(tmp_path, capsys, target: str, gate: float) -> tuple[dict, dict, dict, str]:
+    """(manifest, encoder entry, its accuracy-budget record, CLI output)"""
+    pytest.importorskip("openvino" if target == "x86-int8" else "onnxruntime")
     method, strategy, _ = CASES[target]
     recipe = tmp_path / "r.yaml"
     recipe.write_text(RECIPE.format(target=target, gate=gate, method=method, strategy=strategy))
     out = tmp_path / "bundle"
     assert main(["export", "toy", "--target", target, "--weights", "random:0", "--recipe", str(recipe), "-o", str(out)]) == 0
-    return json.loads((out / "manifest.json").read_text()), capsys.readouterr().out
+    manifest = json.loads((out / "manifest.json").read_text())
+    enc = manifest["components"]["encoder"]
+    return manifest, enc, enc["quantization"]["sensitivity"], capsys.readouterr().out
 
 
 @pytest.mark.parametrize("target", list(CASES))
 def test_a_gate_int8_cannot_meet_keeps_the_component_float(tmp_path, capsys, target):
-    pytest.importorskip("openvino" if target == "x86-int8" else "onnxruntime")
-    manifest, out = _export(tmp_path, capsys, target, 90)
-    enc = manifest["components"]["encoder"]
-    sens = enc["quantization"]["sensitivity"]
+    manifest, enc, sens, out = _export(tmp_path, capsys, target, 90)
     assert sens["all_int8"]["sqnr_db"] < 90 and sens["full_fallback"] and sens["reached"]
     assert sens["stopped"] == "time budget of 0 s spent"
     assert enc["precision"] == "fp32"  # what it runs in, not the preset's int8
@@ -58,10 +59,7 @@ def test_a_gate_int8_cannot_meet_keeps_the_component_float(tmp_path, capsys, tar
 
 @pytest.mark.parametrize("target", list(CASES))
 def test_a_gate_int8_meets_keeps_the_quantized_graph(tmp_path, capsys, target):
-    pytest.importorskip("openvino" if target == "x86-int8" else "onnxruntime")
-    manifest, out = _export(tmp_path, capsys, target, 20)
-    enc = manifest["components"]["encoder"]
-    sens = enc["quantization"]["sensitivity"]
+    manifest, enc, sens, out = _export(tmp_path, capsys, target, 20)
     assert enc["precision"] == "int8" and not sens["full_fallback"] and sens["reached"]
     assert sens["all_int8"]["sqnr_db"] >= 20 and "NOT quantized" not in out
     assert manifest["parity"]["status"] == "passed"
