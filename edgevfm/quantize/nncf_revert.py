@@ -58,9 +58,15 @@ def revert_blocks(model, q_model, feeds: list[dict], sens: dict, blocks_of, emit
     val = feeds[-int(sens.get("validation_images", 1)):]
     reference = [runner(model)(f) for f in val]
     quantized, blocks = blocks_of(q_model)
+
+    def measure(m):
+        return worst_sqnr(runner(m), val, reference)
+
     best, result = fallback_until(
         blocks=blocks, base_excluded=[], build=lambda names: reverted(q_model, names) if names else q_model,
-        measure=lambda m: worst_sqnr(runner(m), val, reference), latency=lambda m: median_ms(runner(m), val[0]),
+        measure=measure, latency=lambda m: median_ms(runner(m), val[0]),
+        # the INT8 weights stay: every activation quantizer bypassed is the most a block fallback can give
+        ceiling=lambda: measure(reverted(q_model, quantized)),
         **search_limits(sens, len(blocks)), full=quantized, build_full=lambda: model, progress=emit)
     return best, {**result.manifest(), "method": "revert activation quantizers per block (no re-quantization)",
                   "measured_on": f"last {len(val)} calibration feed(s) (never the parity images)",

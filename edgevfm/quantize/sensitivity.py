@@ -63,11 +63,14 @@ class SensitivityResult:
 def fallback_until(*, blocks: dict[str, list[str]], base_excluded: list[str], build: Callable,
                    measure: Callable, latency: Callable, target_db: float, max_fallbacks: int, rank: bool = True,
                    max_seconds: float = DEFAULT_MAX_SECONDS, full_fallback: bool = True,
-                   full: list[str] | None = None, build_full: Callable | None = None, progress: Callable[[str], None] = lambda s: None) -> tuple[object, SensitivityResult]:
+                   full: list[str] | None = None, build_full: Callable | None = None,
+                   ceiling: Callable[[], float] | None = None, progress: Callable[[str], None] = lambda s: None) -> tuple[object, SensitivityResult]:
     """``rank=False`` skips the ranking pass and falls back in the given order (for engines where
     each candidate costs a full re-quantization). ``max_seconds`` counts from the first miss.
     ``full`` is every node the full-fallback rung keeps float (default: the blocks' nodes);
-    ``build_full()`` builds that rung where it is cheaper than excluding them (the float model itself)."""
+    ``build_full()`` builds that rung where it is cheaper than excluding them (the float model itself).
+    ``ceiling()`` is the most any partial fallback can reach, where that is below the float model (e.g.
+    INT8 weights that stay): under the target, the search is skipped."""
     runner = build(base_excluded)
     res = SensitivityResult(target_db=target_db, initial_db=measure(runner), initial_ms=latency(runner))
     progress(f"sensitivity: all quantized → {res.initial_db:.1f} dB (target {target_db:g} dB)")
@@ -83,7 +86,11 @@ def fallback_until(*, blocks: dict[str, list[str]], base_excluded: list[str], bu
         res.stopped = f"time budget of {max_seconds:g} s spent"
         return True
 
-    for i, (name, nodes) in enumerate(blocks.items() if rank else ()):
+    top = ceiling() if ceiling else None
+    if top is not None and top < target_db:
+        res.stopped = f"no partial fallback reaches the target (every block in float: {top:.1f} dB)"
+        progress(f"sensitivity: {res.stopped}")
+    for i, (name, nodes) in enumerate(blocks.items() if rank and not res.stopped else ()):
         if out_of_time():
             break
         res.ranking[name] = measure(build(base_excluded + nodes))

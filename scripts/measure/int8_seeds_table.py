@@ -2,6 +2,7 @@
 with ``--no-parity-gate`` so a failing gate still leaves its measured parity in the manifest.
 
     python scripts/measure/int8_seeds_table.py SWEEP_DIR > bench/results/int8_seeds.md
+    python scripts/measure/int8_seeds_table.py --summary SWEEP_DIR   # preset × checkpoint verdicts
 """
 from __future__ import annotations
 
@@ -36,7 +37,9 @@ def _kept(component: dict) -> str:
         text += f"; accuracy-budget fallback: {', '.join(fallbacks)}"
     if isinstance(sens, dict) and "target_sqnr_db" in sens:
         text += "; " + _budget(sens)
-    if component.get("precision") != "int8":
+    if isinstance(sens, dict) and sens.get("full_fallback"):
+        text = f"whole component {component.get('precision')} (accuracy budget: full fallback); " + _budget(sens)
+    elif component.get("precision") != "int8":
         text = f"whole component {component.get('precision')}"
     return text
 
@@ -71,8 +74,38 @@ def rows(sweep: Path):
                "<br>".join(f"{c}: {_kept(v)}" for c, v in man["components"].items()), _seconds(m.parent))
 
 
+def _mark(man_path: Path) -> str:
+    """✅/❌ for the gate, + how many blocks/operations the accuracy budget kept float (F: whole component)."""
+    man = json.loads(man_path.read_text())
+    mark = {"passed": "✅", "failed": "❌"}.get(man["parity"]["status"], man["parity"]["status"])
+    for comp in man["components"].values():
+        sens = (comp.get("quantization") or {}).get("sensitivity") or {}
+        if sens.get("full_fallback"):
+            mark += " F"
+        elif sens.get("fallbacks") or sens.get("reverted"):
+            mark += f" +{len(sens.get('fallbacks') or sens.get('reverted'))}"
+    return mark
+
+
+def summary(sweep: Path) -> None:
+    """A preset × checkpoint matrix of gate verdicts."""
+    cells: dict[tuple, str] = {}
+    for m in sorted(sweep.glob("*/manifest.json")):
+        man = json.loads(m.read_text())
+        cells[(man["target"]["preset"], m.parent.name.split("__")[0])] = _mark(m)
+    presets = sorted({p for p, _ in cells})
+    ckpts = sorted({c for _, c in cells}, key=lambda c: (not c.startswith("golden"), c))
+    print("| preset | " + " | ".join(ckpts) + " |")
+    print("|---|" + "---|" * len(ckpts))
+    for p in presets:
+        print(f"| {p} | " + " | ".join(cells.get((p, c), "–") for c in ckpts) + " |")
+
+
 def main(argv: list[str]) -> int:
-    sweep = Path(argv[0])
+    sweep = Path(argv[-1])
+    if argv[0] == "--summary":
+        summary(sweep)
+        return 0
     print("| model | preset | checkpoint | gate | failures | metrics | kept in higher precision | export s |")
     print("|---|---|---|---|---|---|---|---|")
     for r in rows(sweep):

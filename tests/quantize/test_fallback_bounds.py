@@ -85,3 +85,19 @@ def test_time_budget_default_from_the_environment(monkeypatch):
     monkeypatch.setenv("EDGEVFM_FALLBACK_SECONDS", "ten")
     with pytest.raises(ValueError, match="EDGEVFM_FALLBACK_SECONDS must be a number of seconds, got 'ten'"):
         search_limits({"target_sqnr_db": 28}, 4)
+
+
+def test_a_ceiling_under_the_target_skips_the_search():
+    """Where even every block in float (as the engine reverts them) stays under the target, nothing is
+    ranked: straight to the full-fallback rung."""
+    built = []
+
+    def build(excluded):
+        built.append(list(excluded))
+        return tuple(excluded)
+
+    _, res = fallback_until(blocks=BLOCKS, base_excluded=[], build=build, measure=lambda ex: 10.0,
+                            latency=lambda ex: 1.0, target_db=20.0, max_fallbacks=9, ceiling=lambda: 15.0,
+                            build_full=lambda: ("float",))
+    assert res.stopped == "no partial fallback reaches the target (every block in float: 15.0 dB)"
+    assert built == [[]] and not res.ranking and [s.block for s in res.steps] == [FULL] and res.full

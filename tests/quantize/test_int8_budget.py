@@ -125,3 +125,19 @@ def test_x86_int8_revert_blocks_meets_the_gate_without_requantizing(tiny_onnx, t
     core = ov.Core()
     a, b = (core.compile_model(x, "CPU", {"INFERENCE_PRECISION_HINT": "f32"}) for x in (m, qm))
     assert sqnr_db(a(tiny_feeds[-1])[0], b(tiny_feeds[-1])[0]) == pytest.approx(s["fallbacks"][-1]["sqnr_db"], abs=0.1)
+
+
+def test_x86_int8_revert_blocks_above_its_ceiling_skips_the_search(tiny_onnx, tiny_feeds):
+    """Bypassing every activation quantizer leaves the INT8 weights (~32.8 dB here): a 34 dB target is out of
+    reach of any block fallback, so nothing is ranked and the component is kept in float."""
+    ov = pytest.importorskip("openvino")
+    pytest.importorskip("nncf")
+    from edgevfm.quantize.nncf_ov import nncf_quantize
+
+    q = _strict("x86-int8", 34, ["quantize.sensitivity.strategy=revert-blocks",
+                                 "quantize.sensitivity.blocks=['/(stem)/', '/(blocks/blocks\\.\\d+)/']"])
+    qm, info = nncf_quantize(ov.convert_model(str(tiny_onnx)), feeds=tiny_feeds, q=q, emit=lambda s: None)
+    s = info["sensitivity"]
+    assert s["stopped"].startswith("no partial fallback reaches the target") and s["full_fallback"] and s["reached"]
+    assert s["ranking_sqnr_db_if_kept_float"] == "recipe order" and len(s["fallbacks"]) == 1
+    assert not any(op.get_type_name() == "FakeQuantize" for op in qm.get_ordered_ops())
