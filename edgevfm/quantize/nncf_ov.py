@@ -80,7 +80,7 @@ def nncf_quantize(model, *, feeds: list[dict], q: dict, emit=print):
         if sens.get("enabled") and "target_sqnr_db" in sens and sens.get("strategy") == "revert-blocks":
             from .nncf_revert import revert_blocks
 
-            q_model, info["sensitivity"] = revert_blocks(model, q_model, feeds, sens, _blocks(model, sens), emit)
+            q_model, info["sensitivity"] = revert_blocks(model, q_model, feeds, sens, emit)
         elif sens.get("enabled") and "target_sqnr_db" in sens:
             q_model, info["sensitivity"] = _fallback(model, q_model, quantize, feeds, sens, emit)
     info["float_kept"] = {"op_types": list(keep.get("op_types", [])), "patterns": list(keep.get("nodes", [])),
@@ -88,16 +88,30 @@ def nncf_quantize(model, *, feeds: list[dict], q: dict, emit=print):
     return q_model, info
 
 
-def _blocks(model, sens: dict):
-    """q_model -> (its quantized compute layers, those grouped into the recipe's fallback blocks)."""
+def quantized_blocks(model, q_model, sens: dict) -> tuple[list[str], dict[str, list[str]]]:
+    """``model``'s compute layers that ``q_model`` quantizes, and those grouped into the recipe's fallback blocks."""
     from .keep_float import group_blocks
 
-    compute = [op.get_friendly_name() for op in model.get_ordered_ops() if op.get_type_name() in _COMPUTE]
+    floats = set(float_layers(q_model))
+    quantized = [op.get_friendly_name() for op in model.get_ordered_ops()
+                 if op.get_type_name() in _COMPUTE and op.get_friendly_name() not in floats]
+    return quantized, group_blocks(quantized, sens.get("blocks", []))
 
-    def of(q_model):
-        quantized = [n for n in compute if n not in set(float_layers(q_model))]
-        return quantized, group_blocks(quantized, sens.get("blocks", []))
-    return of
+
+def f32_measure(model, feeds: list[dict], sens: dict):
+    """(runner, validation feeds, the float model's outputs on them): a fallback's measuring kit, on the
+    held-back calibration feeds, with the inference precision pinned to f32."""
+    import openvino as ov
+
+    core = ov.Core()
+
+    def runner(m):
+        # every output (DINOv2 has CLS + patch tokens), keyed by position: NNCF keeps the graph's output order
+        c = core.compile_model(m, "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
+        return lambda feed: dict(enumerate(c(feed).values()))
+
+    val = feeds[-int(sens.get("validation_images", 1)):]
+    return runner, val, [runner(model)(f) for f in val]
 
 
 def _fallback(model, q_model, quantize, feeds, sens: dict, emit):
@@ -105,22 +119,11 @@ def _fallback(model, q_model, quantize, feeds, sens: dict, emit):
     the ignored scope. NNCF compresses weights and folds bias corrections while quantizing, so a
     layer cannot be re-quantized in place; each candidate therefore costs one NNCF run (strategy
     revert-blocks bypasses only the activation quantizers instead: nncf_revert)."""
-    import openvino as ov
-
     from .feeds import median_ms, worst_sqnr
     from .sensitivity import fallback_until, search_limits
 
-    core = ov.Core()
-    config = {"INFERENCE_PRECISION_HINT": "f32"}
-
-    def runner(m):
-        # every output (DINOv2 has CLS + patch tokens), keyed by position: NNCF keeps the graph's output order
-        c = core.compile_model(m, "CPU", config)
-        return lambda feed: dict(enumerate(c(feed).values()))
-
-    val = feeds[-int(sens.get("validation_images", 1)):]
-    reference = [runner(model)(f) for f in val]
-    quantized, blocks = _blocks(model, sens)(q_model)
+    runner, val, reference = f32_measure(model, feeds, sens)
+    quantized, blocks = quantized_blocks(model, q_model, sens)
     cache = {(): q_model}
 
     def build(excluded):

@@ -6,7 +6,7 @@ minute where accuracy control's ~100 operations took over ten. Weights stay as N
 (its ``ONLY_ACTIVATIONS`` restore mode, for the reason given in nncf_ac)."""
 from __future__ import annotations
 
-from .nncf_ov import _COMPUTE, _LAYOUT
+from .nncf_ov import _COMPUTE, _LAYOUT, f32_measure, quantized_blocks
 
 
 def activation_quantizers(model, names: set[str]) -> list:
@@ -41,23 +41,14 @@ def reverted(q_model, names: list[str]):
     return m
 
 
-def revert_blocks(model, q_model, feeds: list[dict], sens: dict, blocks_of, emit) -> tuple:
+def revert_blocks(model, q_model, feeds: list[dict], sens: dict, emit) -> tuple:
     """Rank the recipe's blocks by the SQNR reverting each recovers, revert worst-first until the target
     holds (bounded like every search; the last rung is the float model). Returns (model, record)."""
-    import openvino as ov
-
     from .feeds import median_ms, worst_sqnr
     from .sensitivity import fallback_until, search_limits
 
-    core = ov.Core()
-
-    def runner(m):
-        c = core.compile_model(m, "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
-        return lambda feed: dict(enumerate(c(feed).values()))
-
-    val = feeds[-int(sens.get("validation_images", 1)):]
-    reference = [runner(model)(f) for f in val]
-    quantized, blocks = blocks_of(q_model)
+    runner, val, reference = f32_measure(model, feeds, sens)
+    quantized, blocks = quantized_blocks(model, q_model, sens)
 
     def measure(m):
         return worst_sqnr(runner(m), val, reference)
