@@ -77,6 +77,18 @@ def sam_bundle(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def sam_x86_int8_bundle(tmp_path_factory) -> Path:
+    """A MobileSAM x86-int8 bundle from seeded random weights with the default recipe (its accuracy budget
+    on): the slowest export of the suite (NNCF on the full-size encoder, ~2 min), so made once and shared by
+    the quantization tests and the C++ runtime's."""
+    from edgevfm.export.pipeline import export
+
+    out = tmp_path_factory.mktemp("bundles") / "sam-vit_t-x86-int8"
+    export("sam", target="x86-int8", weights="random:0", output=out, emit=lambda s: None)
+    return out
+
+
+@pytest.fixture(scope="session")
 def sam_golden_bundle(tmp_path_factory, golden_dir) -> Path:
     """An onnx-fp32 MobileSAM bundle exported from the golden (official-format) checkpoint."""
     from edgevfm.export.pipeline import export

@@ -23,7 +23,8 @@ ENTRY_KEYS = {"model": str, "variant": str, "targets": (str, list), "set": list,
 SUITE_KEYS = {"schema_version": int, "name": str, "description": str, "reuse": bool, "note": str, "models": list,
               **RUN_KEYS}
 CONTENDER_KEYS = {"name": str, "kind": str, "options": dict}
-EXPECT_KEYS = {"row": str, "vs": str, "ratio": str, "at_least": (int, float), "min_sqnr_db": (int, float)}
+EXPECT_KEYS = {"row": str, "vs": str, "ratio": str, "at_least": (int, float), "min_sqnr_db": (int, float),
+               "min_task": dict, "max_ms": (int, float)}
 DEFAULTS = {"runs": 20, "warmup": 3, "threads": None, "weights": "random:0",
             "baselines": ["pytorch-eager-fp32", "plain-onnx-fp32"], "memory": True, "reuse": False,
             "cool_down_ms": None}
@@ -132,10 +133,10 @@ def _entry(entry: dict, base: dict, where: str) -> dict:
     e["contenders"] = _contenders(e["contenders"], where)
     for j, x in enumerate(e["expect"]):
         _check(x, EXPECT_KEYS, f"{where}.expect[{j}]")
-        if "row" not in x or sum(("vs" in x, "ratio" in x, "min_sqnr_db" in x)) != 1 or \
-                (("vs" in x or "ratio" in x) != ("at_least" in x)):
-            raise SuiteError(f"{where}.expect[{j}] needs `row` and one of `vs` + `at_least`, `ratio` + `at_least` "
-                             "or `min_sqnr_db`")
+        if "row" not in x or sum(("vs" in x, "ratio" in x, "min_sqnr_db" in x, "min_task" in x, "max_ms" in x)) != 1 \
+                or (("vs" in x or "ratio" in x) != ("at_least" in x)) or len(x.get("min_task", {0: 0})) != 1:
+            raise SuiteError(f"{where}.expect[{j}] needs `row` and one of `vs` + `at_least`, `ratio` + `at_least`, "
+                             "`min_sqnr_db`, `min_task` ({metric: bar}) or `max_ms`")
     return e
 
 

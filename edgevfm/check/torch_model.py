@@ -39,5 +39,6 @@ def load_torch_model(manifest: Manifest, *, weights: str | None = None) -> Torch
             f"the weights {spec!r} (id {resolved.id[:16]}) are not the bundle's ({recorded.id[:16]}); "
             "pass the checkpoint the bundle was exported from with --weights PATH")
     # The options the export settled on (e.g. DINOv2's pos-embed resampling) win over today's defaults.
-    recipe = {**(manifest.provenance.recipe or {}), **(manifest.model.options or {})}
+    # The reference runs the official order of the maths, not the bundle's export-only re-orderings.
+    recipe = family.reference_recipe({**(manifest.provenance.recipe or {}), **(manifest.model.options or {})})
     return TorchModel(family, family.load(variant, resolved), variant, recipe, resolved.id)

@@ -129,13 +129,18 @@ class ModelFamily:
     def postprocess(self, model: nn.Module, variant: str, recipe: dict) -> dict[str, Any]:
         return {}
 
+    def reference_recipe(self, recipe: dict) -> dict:
+        """``recipe`` with the export-only re-orderings of the maths turned off (SAM's ``decoder.fast``): what the
+        torch FP32 reference, the PyTorch eager contender and a savvy user's plain export run."""
+        return recipe
+
     def golden(self, model: nn.Module, images: list[np.ndarray], recipe: dict) -> dict[str, np.ndarray]:
         """Reference (torch FP32) inputs/outputs in the runtime's golden.npz layout: the runtime family's
         case set (``edgevfm_runtime.families``) run by the exported components' torch modules."""
         from .torch_cases import record_with_torch
 
         variant = recipe.get("variant") or self.default_variant
-        return record_with_torch(self.family, self.components(model, variant, recipe),
+        return record_with_torch(self.family, self.components(model, variant, self.reference_recipe(recipe)),
                                  self.preprocess(variant, recipe), images)
 
     def calibration_feeds(self, model: nn.Module, images: list[np.ndarray], recipe: dict, *, progress=None

@@ -68,9 +68,42 @@ def test_sam_batch_suites_load(name):
 
 
 @pytest.mark.parametrize("rule", ["{row: a, ratio: K=32}", "{row: a, ratio: K=32, vs: b, at_least: 2}",
-                                  "{row: a, at_least: 2}"])
+                                  "{row: a, at_least: 2}", "{row: a, max_ms: 2, min_sqnr_db: 3}",
+                                  "{row: a, min_task: {x: 1, y: 2}}"])
 def test_malformed_ratio_expectations_are_errors(tmp_path, rule):
     p = tmp_path / "s.yaml"
     p.write_text(f"models:\n  - model: sam\n    targets: onnx-fp32\n    expect: [{rule}]\n")
     with pytest.raises(SuiteError, match="needs `row` and one of"):
         load_suite(p)
+
+
+def _timed(name: str, ms: list[float], mask_iou: float) -> dict:
+    return {"name": name, "samples_ms": {"predict": ms}, "parity": {"task": {"mask_iou": mask_iou}}}
+
+
+def test_absolute_latency_and_task_expectations():
+    from edgevfm_runtime.bench.expect import check_expectation
+
+    group = {"headline": "predict", "rows": [_timed("fast", [9.0, 14.0, 30.0], 0.995),
+                                             _timed("slow", [16.0, 15.5, 12.0], 0.97)]}
+    assert check_expectation(group, {"row": "fast", "max_ms": 15}) == {
+        "rule": "fast predict p50 ≤ 15 ms", "value": 14.0, "unit": "ms", "passed": True}
+    assert check_expectation(group, {"row": "slow", "max_ms": 15})["passed"] is False  # p50 15.5
+    assert check_expectation(group, {"row": "none", "max_ms": 15})["passed"] is None
+    assert check_expectation(group, {"row": "fast", "min_task": {"mask_iou": 0.99}})["passed"] is True
+    assert check_expectation(group, {"row": "slow", "min_task": {"mask_iou": 0.99}})["passed"] is False
+    assert check_expectation(group, {"row": "fast", "min_task": {"cosine": 0.99}})["passed"] is None
+    from edgevfm_runtime.bench.report import expectation_lines
+
+    lines = expectation_lines({"expectations": [check_expectation(group, {"row": "slow", "max_ms": 15}),
+                                                check_expectation(group, {"row": "fast",
+                                                                          "min_task": {"mask_iou": 0.99}})]})
+    assert lines[:2] == ["* expected slow predict p50 ≤ 15 ms: **FAIL** (measured 15.5 ms)",
+                         "* expected fast mask_iou ≥ 0.99: **PASS** (measured 0.995)"]
+
+
+def test_sam_predict_suite_loads():
+    (e,) = load_suite(REPO / "bench" / "suites" / "sam_predict.yaml")["entries"]
+    assert e["headline"] == "predict" and "android-fp32" in e["targets"]
+    assert {"row": "android-fp32", "max_ms": 15} in e["expect"]
+    assert any(c["options"].get("set") == ["decoder.fast=false"] for c in e["contenders"])

@@ -90,8 +90,9 @@ GOLDEN_WEIGHTS = {"sam": "mobilesam.pt", "dinov2": "dinov2_vits14.pth", "clip": 
 
 
 @pytest.fixture(scope="session")
-def cpp_bundle(tmp_path_factory, golden_dir):
-    """bundle(model, target) -> path, exported once per session from the golden checkpoint."""
+def cpp_bundle(tmp_path_factory, golden_dir, request):
+    """bundle(model, target) -> path, exported once per session from the golden checkpoint (SAM x86-int8:
+    the suite's shared seeded bundle, the slowest export there is)."""
     cache: dict[tuple[str, str], Path] = {}
 
     reuse = os.environ.get("EDGEVFM_CPP_BUNDLES")  # a folder of {model}-{target} bundles exported earlier
@@ -103,6 +104,8 @@ def cpp_bundle(tmp_path_factory, golden_dir):
             pytest.skip(f"the toolkit in this tree has no {target} preset")
         if reuse and (Path(reuse) / f"{model}-{target}" / "manifest.json").exists():
             return Path(reuse) / f"{model}-{target}"
+        if (model, target) == ("sam", "x86-int8"):
+            return request.getfixturevalue("sam_x86_int8_bundle")
         if (model, target) not in cache:
             cache[(model, target)] = _export(tmp_path_factory, model, target, golden_dir / GOLDEN_WEIGHTS[model])
         return cache[(model, target)]

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from optin import full_only_because
+
 from .conftest import JOBS, REPO
 
 CHECKED = ("cpp/src/", "cpp/tools/", "cpp/examples/")
@@ -33,6 +35,7 @@ def _tidy(tidy: str, build: Path, source: str) -> tuple[str, list[str], str]:
     return source, found, proc.stdout
 
 
+@full_only_because("whole-tree static analysis, ~2 min")
 def test_clang_tidy_is_clean(cpp_build):
     tidy = shutil.which("clang-tidy")
     if tidy is None:

@@ -1,11 +1,10 @@
 """A distilled student exports as `sam --variant STUDENT` (resnet18, repvit) and its bundle passes `edgevfm check`.
 
 Full-size export (1024 px encoder + decoder) plus the check: a few minutes on a loaded 2-core host,
-so it runs only with EDGEVFM_DISTILL_EXPORT_TEST=1 (marked slow as well)."""
+so it runs only in the extended tier (EDGEVFM_FULL_TESTS=1, or EDGEVFM_DISTILL_EXPORT_TEST=1; marked slow as well)."""
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 import torch
@@ -14,9 +13,9 @@ from edgevfm.cli.main import main
 from edgevfm.models.mobilesam.encoders import STUDENTS
 
 from distill_testing import ARGS
+from optin import full_only_because
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(os.environ.get("EDGEVFM_DISTILL_EXPORT_TEST") != "1",
-                                                   reason="full-size export; set EDGEVFM_DISTILL_EXPORT_TEST=1")]
+pytestmark = [pytest.mark.slow, full_only_because("a full-size student export", "EDGEVFM_DISTILL_EXPORT_TEST")]
 
 
 @pytest.mark.parametrize("variant", STUDENTS)

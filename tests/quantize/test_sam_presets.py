@@ -21,8 +21,8 @@ def onnx_int8(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def x86_int8(tmp_path_factory):
-    return _export(tmp_path_factory, "x86-int8")
+def x86_int8(sam_x86_int8_bundle):
+    return sam_x86_int8_bundle, json.loads((sam_x86_int8_bundle / "manifest.json").read_text())
 
 
 def _common(m, preset):

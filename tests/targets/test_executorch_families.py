@@ -6,7 +6,6 @@ import contextlib
 import importlib.util
 import io
 import json
-import os
 import runpy
 import sys
 from pathlib import Path
@@ -15,7 +14,7 @@ import numpy as np
 import pytest
 
 from edgevfm.export import pipeline
-from optin import full_only
+from optin import full_only, full_only_because
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(importlib.util.find_spec("executorch") is None,
@@ -115,9 +114,7 @@ def _clip_pairs(bundle, z):
             (rt.TextEmbedder(bundle)(list(z["texts"])), z["text_embeds"])]
 
 
-@pytest.mark.skipif(os.environ.get("EDGEVFM_EXECUTORCH_SAM_TEST") != "1",
-                    reason="the full 1024-px MobileSAM through executorch-fp32 (export, lowering, golden masks) takes "
-                           "~3 min on 2 cores; opt-in to keep the default run short: EDGEVFM_EXECUTORCH_SAM_TEST=1")
+@full_only_because("SAM ExecuTorch exports, ~3 min on 2 cores", "EDGEVFM_EXECUTORCH_SAM_TEST")
 def test_sam_golden_masks_through_executorch_fp32(tmp_path, golden_dir):
     """MobileSAM from the golden checkpoint as executorch-fp32: SamPredictor masks vs the official ones, IoU ≥ 0.99."""
     res = pipeline.export("sam", target="executorch-fp32", weights=str(golden_dir / "mobilesam.pt"),

@@ -55,13 +55,17 @@ class SamOnnxDecoder(nn.Module):
     B is the prompt batch (dim 0 of point_coords, point_labels, mask_input, has_mask_input): B prompt
     sets decoded against one shared (1,256,64,64) embedding, broadcast inside the graph. B = 1 is the
     official single-prompt contract the labeling tools feed.
+
+    ``fast``: ``MaskDecoder.predict_masks(fast=True)``, the same maths in the order engines run fastest (what
+    exported decoders run); the PyTorch reference (golden outputs, parity) keeps the plain order.
     """
 
-    def __init__(self, model: MobileSAM, *, return_single_mask: bool = False) -> None:
+    def __init__(self, model: MobileSAM, *, return_single_mask: bool = False, fast: bool = False) -> None:
         super().__init__()
         self.prompt_encoder = model.prompt_encoder
         self.mask_decoder = model.mask_decoder
         self.return_single_mask = return_single_mask
+        self.fast = fast
 
     def _select_single(self, masks: torch.Tensor, iou: torch.Tensor,
                        num_points: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -96,7 +100,8 @@ class SamOnnxDecoder(nn.Module):
         # Both branches always run; has_mask_input (0/1 per prompt) blends them, as in the reference.
         has = has_mask_input.reshape(-1, 1, 1, 1)
         dense = has * pe.embed_mask(mask_input) + (1 - has) * pe.no_mask_dense(1)
-        masks, iou = self.mask_decoder.predict_masks(image_embeddings, pe.get_dense_pe(), sparse, dense)
+        masks, iou = self.mask_decoder.predict_masks(image_embeddings, pe.get_dense_pe(), sparse, dense,
+                                                     fast=self.fast)
         if self.return_single_mask:
             masks, iou = self._select_single(masks, iou, point_coords.shape[1])
         return masks, iou

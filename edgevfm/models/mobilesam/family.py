@@ -55,7 +55,7 @@ class MobileSAMFamily(ModelFamily):
     source = "https://github.com/ChaoningZhang/MobileSAM"
     summary = "MobileSAM: TinyViT-5M image encoder + SAM prompt encoder / mask decoder (promptable segmentation)"
     recipe_keys = {
-        "decoder": {"return_single_mask": bool},
+        "decoder": {"return_single_mask": bool, "fast": bool},
         # LiteRT decoder: one signature per prompt-point count N; prompt_batches B adds prompts_B_points_N
         # signatures (at batch_point_counts) for batched prompts (fixed shapes, the runtime pads)
         "litert": {"point_counts": list, "prompt_batches": list, "batch_point_counts": list},
@@ -98,11 +98,12 @@ class MobileSAMFamily(ModelFamily):
         from .lowres_decoder import lowres_component
 
         single = bool(recipe.get("decoder", {}).get("return_single_mask", False))
+        fast = bool(recipe.get("decoder", {}).get("fast", True))
         return [
             Component("encoder", SamEncoderExport(model).eval(), (torch.zeros(1, 3, IMG_SIZE, IMG_SIZE),),
                       ENCODER_INPUTS, ENCODER_OUTPUTS),
             Component(
-                "decoder", SamOnnxDecoder(model, return_single_mask=single).eval(), example_decoder_inputs(),
+                "decoder", SamOnnxDecoder(model, return_single_mask=single, fast=fast).eval(), example_decoder_inputs(),
                 DECODER_INPUTS, decoder_outputs(1 if single else 4),
                 dynamic_axes=DECODER_IO["dynamic_axes"],
                 dim_ranges={"num_points": (1, MAX_POINTS)},
@@ -126,11 +127,15 @@ class MobileSAMFamily(ModelFamily):
                 "upscale": {"op": "sam_upscale", "from": "low_res_masks", "resize_to": IMG_SIZE, "crop": "resized",
                             "to": "original", "interpolation": "bilinear_align_corners_false"}}
 
+    def reference_recipe(self, recipe: dict) -> dict:
+        return {**recipe, "decoder": {**recipe.get("decoder", {}), "fast": False}}
+
     def golden(self, model, images: list[np.ndarray], recipe: dict) -> dict[str, np.ndarray]:
         """The runtime family's prompt set with mask feedback, always from the multimask decoder."""
         from ..torch_cases import record_with_torch
 
-        multimask = {**recipe, "decoder": {**recipe.get("decoder", {}), "return_single_mask": False}}
+        multimask = self.reference_recipe(recipe)
+        multimask = {**multimask, "decoder": {**multimask["decoder"], "return_single_mask": False}}
         return record_with_torch(self.family, self.components(model, self.default_variant, multimask),
                                  self.preprocess(self.default_variant, recipe), images)
 

@@ -37,22 +37,31 @@ class MaskDecoder(nn.Module):
 
     def predict_masks(self, image_embeddings: torch.Tensor, image_pe: torch.Tensor,
                       sparse_prompt_embeddings: torch.Tensor,
-                      dense_prompt_embeddings: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """All K mask tokens. ``image_embeddings`` has batch 1 (broadcast over prompts) or B."""
+                      dense_prompt_embeddings: torch.Tensor, *,
+                      fast: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+        """All K mask tokens. ``image_embeddings`` has batch 1 (broadcast over prompts) or B.
+
+        ``fast``: the same maths in the order engines run fastest (what exported decoders use): cross-attention
+        re-associated onto the prompt tokens (``reassociated_attention``) and the upscaling as matmuls on the
+        token layout (``token_upscaling``). Agrees with the plain order to float rounding."""
         b = sparse_prompt_embeddings.shape[0]
         out_tokens = torch.cat([self.iou_token.weight, self.mask_tokens.weight], dim=0)
         tokens = torch.cat([out_tokens.unsqueeze(0).expand(b, -1, -1), sparse_prompt_embeddings], dim=1)
         # Broadcasting replaces the reference's repeat_interleave (which exports to 5-D/OneHot ops).
         src = image_embeddings + dense_prompt_embeddings
         _, c, h, w = src.shape
-        hs, src = self.transformer(src, image_pe, tokens)
+        hs, src = self.transformer(src, image_pe, tokens, reassociate=fast)
         iou_token_out = hs[:, 0]
         mask_tokens_out = hs[:, 1:1 + self.num_mask_tokens]
 
-        upscaled = self.output_upscaling(src.transpose(1, 2).reshape(b, c, h, w))
         hyper_in = torch.stack(
             [mlp(mask_tokens_out[:, i]) for i, mlp in enumerate(self.output_hypernetworks_mlps)], dim=1
         )
+        if fast:
+            from .token_upscaling import upscaled_masks
+
+            return upscaled_masks(self.output_upscaling, src, hyper_in, h, w), self.iou_prediction_head(iou_token_out)
+        upscaled = self.output_upscaling(src.transpose(1, 2).reshape(b, c, h, w))
         _, uc, uh, uw = upscaled.shape
         masks = (hyper_in @ upscaled.reshape(b, uc, uh * uw)).reshape(b, -1, uh, uw)
         return masks, self.iou_prediction_head(iou_token_out)

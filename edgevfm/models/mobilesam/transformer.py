@@ -25,7 +25,14 @@ class Attention(nn.Module):
         b, n, c = x.shape
         return x.reshape(b, n, self.num_heads, c // self.num_heads).transpose(1, 2)
 
-    def forward(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    def forward(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, *, order: str = "plain") -> torch.Tensor:
+        """``order``: "plain" (the official products), or "few_queries" / "few_keys", the same maths
+        re-associated onto the short side (``reassociated_attention``; run here so exported nodes keep this
+        module's name)."""
+        if order != "plain":
+            from .reassociated_attention import ORDERS
+
+            return ORDERS[order](self, q, k, v)
         q = self._heads(self.q_proj(q))
         k = self._heads(self.k_proj(k))
         v = self._heads(self.v_proj(v))
@@ -33,6 +40,11 @@ class Attention(nn.Module):
         out = attn.softmax(dim=-1) @ v
         b, h, n, d = out.shape
         return self.out_proj(out.transpose(1, 2).reshape(b, n, h * d))
+
+
+def _orders(reassociate: bool) -> tuple[str, str]:
+    """Attention orders of (token→image, image→token)."""
+    return ("few_queries", "few_keys") if reassociate else ("plain", "plain")
 
 
 class MLPBlock(nn.Module):
@@ -63,7 +75,8 @@ class TwoWayAttentionBlock(nn.Module):
         self.skip_first_layer_pe = skip_first_layer_pe
 
     def forward(self, queries: torch.Tensor, keys: torch.Tensor, query_pe: torch.Tensor,
-                key_pe: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+                key_pe: torch.Tensor, *, reassociate: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+        to_image, to_token = _orders(reassociate)
         if self.skip_first_layer_pe:
             # First layer: the tokens *are* the PE; no residual (as in the reference).
             queries = self.self_attn(queries, queries, queries)
@@ -73,11 +86,11 @@ class TwoWayAttentionBlock(nn.Module):
         queries = self.norm1(queries)
 
         q, k = queries + query_pe, keys + key_pe
-        queries = self.norm2(queries + self.cross_attn_token_to_image(q, k, keys))
+        queries = self.norm2(queries + self.cross_attn_token_to_image(q, k, keys, order=to_image))
         queries = self.norm3(queries + self.mlp(queries))
 
         q, k = queries + query_pe, keys + key_pe
-        keys = self.norm4(keys + self.cross_attn_image_to_token(k, q, queries))
+        keys = self.norm4(keys + self.cross_attn_image_to_token(k, q, queries, order=to_token))
         return queries, keys
 
 
@@ -94,14 +107,16 @@ class TwoWayTransformer(nn.Module):
         self.norm_final_attn = nn.LayerNorm(dim)
 
     def forward(self, image_embedding: torch.Tensor, image_pe: torch.Tensor,
-                point_embedding: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+                point_embedding: torch.Tensor, *, reassociate: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
         """image_embedding (B, C, H, W), image_pe (1 or B, C, H, W), tokens (B, T, C)
-        -> (tokens (B, T, C), image tokens (B, H*W, C))."""
+        -> (tokens (B, T, C), image tokens (B, H*W, C)). ``reassociate``: the cross-attentions' image-side
+        products in the cheaper order of ``reassociated_attention`` (same maths)."""
         keys = image_embedding.flatten(2).transpose(1, 2)
         key_pe = image_pe.flatten(2).transpose(1, 2)
         queries = point_embedding
         for layer in self.layers:
-            queries, keys = layer(queries, keys, point_embedding, key_pe)
+            queries, keys = layer(queries, keys, point_embedding, key_pe, reassociate=reassociate)
         q, k = queries + point_embedding, keys + key_pe
-        queries = self.norm_final_attn(queries + self.final_attn_token_to_image(q, k, keys))
+        to_image, _ = _orders(reassociate)
+        queries = self.norm_final_attn(queries + self.final_attn_token_to_image(q, k, keys, order=to_image))
         return queries, keys

@@ -130,8 +130,14 @@ def expectation_lines(group: dict) -> list[str]:
     out = []
     for e in group.get("expectations", []):
         verdict = {True: "PASS", False: "FAIL", None: "not measured"}[e["passed"]]
-        value = "" if e["value"] is None else (f" (measured {e['value']:.2f}×, band {e['band'][0]:.2f}–{e['band'][1]:.2f})"
-                                               if "band" in e else f" (measured {e['value']:.1f} dB)")
+        if e["value"] is None:
+            value = ""
+        elif "band" in e:
+            value = f" (measured {e['value']:.2f}×, band {e['band'][0]:.2f}–{e['band'][1]:.2f})"
+        elif e.get("unit", "dB") == "dB":
+            value = f" (measured {e['value']:.1f} dB)"
+        else:
+            value = f" (measured {e['value']:.4g}{' ' + e['unit'] if e['unit'] else ''})"
         out.append(f"* expected {e['rule']}: **{verdict}**{value}")
     return out + [""] if out else []
 

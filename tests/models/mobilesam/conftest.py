@@ -65,14 +65,14 @@ def encoder_onnx(sam, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def decoder_exports(sam, tmp_path_factory):
-    """Lazily exported SamOnnxDecoder files keyed by return_single_mask (each exported once)."""
+    """Lazily exported SamOnnxDecoder files (the fast order bundles ship) keyed by return_single_mask."""
     folder = tmp_path_factory.mktemp("mobilesam_decoder")
     cache: dict[bool, Path] = {}
 
     def get(single: bool) -> Path:
         if single not in cache:
             path = folder / f"decoder_{'single' if single else 'multi'}.onnx"
-            cache[single] = export_module(SamOnnxDecoder(sam, return_single_mask=single),
+            cache[single] = export_module(SamOnnxDecoder(sam, return_single_mask=single, fast=True),
                                           example_decoder_inputs(), path, **DECODER_IO)
         return cache[single]
 
