@@ -5,7 +5,7 @@
 upscaling stages are two matmuls plus a LayerNorm over the last axis; the hypernetwork's mask product runs on
 that layout too, so only the K masks (not the 32-channel feature map) are put back in image order. Same
 maths as ``MaskDecoder.output_upscaling`` + the mask product; engines run matmuls much faster than transposed
-convolutions (ONNX Runtime: 8.7 ms for the two ConvTranspose nodes, see bench/results/sam_predict.md)."""
+convolutions (ONNX Runtime: 8.7 ms for the two ConvTranspose nodes, see bench/results/sam_predict_fast.md)."""
 from __future__ import annotations
 
 import torch
