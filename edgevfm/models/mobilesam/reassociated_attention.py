@@ -15,9 +15,9 @@ the decoder's dominant matmuls. It pays while T < 16 (one prompt set of up to ~1
 never wrong. Exported graphs use it (``SamOnnxDecoder``); the PyTorch reference keeps the plain order."""
 from __future__ import annotations
 
-import torch
-
 from typing import TYPE_CHECKING
+
+import torch
 
 if TYPE_CHECKING:
     from .transformer import Attention
