@@ -1,6 +1,6 @@
 """SAM's cross-attentions between a few prompt tokens (T ≈ 7) and the 4096 image tokens, with the image-side
 projections re-associated onto the token side. Same maths as ``Attention.forward``; only the order of the
-products changes, so the results agree to float rounding (tests/models/test_reassociated_attention.py).
+products changes, so the results agree to float rounding (tests/models/mobilesam/test_decoder_fast_order.py).
 
 ``Attention.forward`` projects every image token through q/k/v/out (4096 × 256 × 128 MACs each). But every
 image-side quantity only ever meets the T tokens' vectors per head:
