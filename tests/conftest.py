@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import background
 from export_log import pytest_configure, pytest_terminal_summary  # noqa: F401 (hooks)
 
 REPO = Path(__file__).resolve().parent.parent
@@ -25,6 +26,10 @@ def _shared_or_generated(env: str, sub: str, probe: str) -> Path:
     from reference.cache import generated_dir
 
     return generated_dir() / sub
+
+
+def pytest_sessionfinish(session):
+    background.stop_all()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -3,7 +3,8 @@ exports the bundles the C++ runtime is compared on. Skips only where no C++ comp
 
 Build cost: one Ninja build of the library, CLI and example (engines on) shared by every test here; the
 GoogleTest units are built once, in the ASan/UBSan build (test_units_under_asan_ubsan: no engines, -O1,
-line tables only), not a second time here."""
+line tables only), not a second time here. Both start in the background as soon as the run is collected
+(tests/background.py), so they overlap with the tests before these."""
 from __future__ import annotations
 
 import os
@@ -13,20 +14,34 @@ from pathlib import Path
 
 import pytest
 
+import background
+
 REPO = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("EDGEVFM_CPP_BUILD", REPO / "build" / "cpp-tests"))
 JOBS = str(max(os.cpu_count() or 1, 1))
 
 
-def configure_and_build(build: Path, options: list[str], target: str | None = None) -> None:
-    """cmake configure (Ninja when installed and the folder is new) and build, failing with the tail of the log."""
+def build_commands(build: Path, options: list[str], target: str | None = None) -> list[list[str]]:
+    """cmake configure (Ninja when installed and the folder is new) and build."""
     args = ["cmake", "-S", str(REPO / "cpp"), "-B", str(build), *options]
     if shutil.which("ninja") and not (build / "CMakeCache.txt").exists():
         args += ["-G", "Ninja"]
-    build_cmd = ["cmake", "--build", str(build), "-j", JOBS] + (["--target", target] if target else [])
-    for cmd in (args, build_cmd):
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        assert proc.returncode == 0, f"{' '.join(cmd)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+    return [args, ["cmake", "--build", str(build), "-j", JOBS] + (["--target", target] if target else [])]
+
+
+def assert_built(results: list[subprocess.CompletedProcess]) -> None:
+    """Fail with the tail of the log of the first command that failed."""
+    for proc in results:
+        assert proc.returncode == 0, f"{' '.join(proc.args)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+
+
+def configure_and_build(build: Path, options: list[str], target: str | None = None) -> None:
+    results = []
+    for cmd in build_commands(build, options, target):
+        results.append(subprocess.run(cmd, capture_output=True, text=True))
+        if results[-1].returncode != 0:
+            break
+    assert_built(results)
 
 
 def _openvino_cmake_dir() -> str | None:
@@ -53,18 +68,60 @@ def built_engines() -> set[str]:
     return {e for e, found in (("openvino", _openvino_cmake_dir()), ("executorch", _executorch_cmake_dir())) if found}
 
 
-@pytest.fixture(scope="session")
-def cpp_build() -> Path:
-    if shutil.which("cmake") is None or not (shutil.which("c++") or shutil.which("g++") or shutil.which("clang++")):
-        pytest.skip("the C++ runtime needs CMake and a C++17 compiler (scripts/setup.sh installs them as root)")
+def have_toolchain() -> bool:
+    return shutil.which("cmake") is not None and any(shutil.which(c) for c in ("c++", "g++", "clang++"))
+
+
+def release_options() -> list[str]:
+    """The library, CLI and example with every engine whose SDK is installed."""
     ov, et = _openvino_cmake_dir(), _executorch_cmake_dir()
     options = ["-DBUILD_SHARED_LIBS=ON", "-DCMAKE_BUILD_TYPE=Release", "-DEDGEVFM_BUILD_TESTS=OFF", "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON",
                f"-DEDGEVFM_WITH_OPENVINO={'ON' if ov else 'OFF'}",
                f"-DEDGEVFM_WITH_EXECUTORCH={'ON' if et else 'OFF'}"]
     options += [f"-DOpenVINO_DIR={ov}"] if ov else []
     options += [f"-Dexecutorch_DIR={et}"] if et else []
-    configure_and_build(BUILD, options)
-    return BUILD
+    return options
+
+
+# The GoogleTest units with AddressSanitizer + UndefinedBehaviorSanitizer (no engine: the engines' own
+# libraries are not instrumented): only the test target, static, at -O1 with line tables (enough for the
+# sanitizers' stack traces).
+ASAN_BUILD = Path(os.environ.get("EDGEVFM_CPP_ASAN_BUILD", BUILD.parent / (BUILD.name + "-asan")))
+ASAN_OPTIONS = ["-DEDGEVFM_SANITIZE=ON", "-DEDGEVFM_WITH_OPENVINO=OFF", "-DEDGEVFM_WITH_EXECUTORCH=OFF",
+                "-DEDGEVFM_BUILD_TOOLS=OFF", "-DBUILD_SHARED_LIBS=OFF", "-DCMAKE_BUILD_TYPE=Debug",
+                "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1"]
+ASAN_TARGET = "edgevfm_tests"
+
+
+def pytest_collection_finish(session):
+    """Start the builds in the background (tests/background.py) when a selected test needs them."""
+    if not have_toolchain():
+        return
+    if background.uses(session, "cpp_build"):
+        background.start("cpp", build_commands(BUILD, release_options()))
+    if background.uses(session, "cpp_asan_build"):
+        background.start("cpp-asan", build_commands(ASAN_BUILD, ASAN_OPTIONS, ASAN_TARGET), after="cpp")
+
+
+def _built(name: str, build: Path, options: list[str], target: str | None = None) -> Path:
+    if not have_toolchain():
+        pytest.skip("the C++ runtime needs CMake and a C++17 compiler (scripts/setup.sh installs them as root)")
+    results = background.wait(name)
+    if results is None:
+        configure_and_build(build, options, target)
+    else:
+        assert_built(results)
+    return build
+
+
+@pytest.fixture(scope="session")
+def cpp_build() -> Path:
+    return _built("cpp", BUILD, release_options())
+
+
+@pytest.fixture(scope="session")
+def cpp_asan_build() -> Path:
+    return _built("cpp-asan", ASAN_BUILD, ASAN_OPTIONS, ASAN_TARGET)
 
 
 @pytest.fixture(scope="session")

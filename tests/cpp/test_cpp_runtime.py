@@ -20,7 +20,7 @@ from edgevfm_runtime.check import run_check
 from edgevfm_runtime.parity import mask_iou
 
 from . import capi
-from .conftest import built_engines, configure_and_build
+from .conftest import built_engines
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 ENGINE_OF = {"x86-fp32": "openvino", "x86-int8": "openvino", "executorch-fp32": "executorch",
@@ -283,14 +283,9 @@ def test_example_segments_from_a_click(cpp_build, cpp_bundle, tmp_path):
     assert mask_iou(mask, m_py[int(np.argmax(s_py))]) >= 0.999
 
 
-def test_units_under_asan_ubsan(cpp_build):
-    """The GoogleTest units (built only here), with AddressSanitizer + UndefinedBehaviorSanitizer (no engine: the
-    engines' own libraries are not instrumented), in their own cached build folder: only the test
-    target, static, at -O1 with line tables (enough for the sanitizers' stack traces)."""
-    build = Path(os.environ.get("EDGEVFM_CPP_ASAN_BUILD", cpp_build.parent / (cpp_build.name + "-asan")))
-    configure_and_build(build, ["-DEDGEVFM_SANITIZE=ON", "-DEDGEVFM_WITH_OPENVINO=OFF", "-DEDGEVFM_WITH_EXECUTORCH=OFF",
-                                "-DEDGEVFM_BUILD_TOOLS=OFF", "-DBUILD_SHARED_LIBS=OFF", "-DCMAKE_BUILD_TYPE=Debug",
-                                "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1"], target="edgevfm_tests")
+def test_units_under_asan_ubsan(cpp_asan_build):
+    """The GoogleTest units (built only here), with AddressSanitizer + UndefinedBehaviorSanitizer (conftest.ASAN_OPTIONS)."""
+    build = cpp_asan_build
     proc = subprocess.run(["ctest", "--test-dir", str(build), "--output-on-failure"], capture_output=True, text=True,
                           timeout=1200)
     assert proc.returncode == 0, f"ctest:\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}"

@@ -2,7 +2,8 @@
 custom-model path (config yaml → model class by type → predict_shapes on a QImage), give the runtime's
 masks for the same clicks on an onnx-fp32 MobileSAM bundle's labeling form.
 
-The tools run in their own cached venvs (scripts/labeling_tools_env.sh); the suite never imports them."""
+The tools run in their own cached venvs (scripts/labeling_tools_env.sh, installed in the background by
+conftest.py); the suite never imports them."""
 from __future__ import annotations
 
 import json
@@ -13,7 +14,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
 DRIVER = Path(__file__).with_name("drive_app.py")
 APPS = ("xanylabeling", "anylabeling")
 # The canvas both tools feed is 684×1024; an image of that size is fed unscaled, so their clicks and
@@ -24,19 +24,6 @@ CLICKS = [
     [[620, 330, 1], [200, 560, 0]],     # positive + negative: token 0
     [[300, 150, 1], [700, 400, 1]],
 ]
-
-
-@pytest.fixture(scope="module")
-def venvs() -> Path:
-    root = Path(os.environ.get("EDGEVFM_LABELING_VENVS", ROOT / ".venv-labeling"))
-    proc = subprocess.run(["bash", str(ROOT / "scripts" / "labeling_tools_env.sh"), str(root)],
-                          capture_output=True, text=True, timeout=1800)
-    if proc.returncode != 0:
-        why = f"the labeling tools could not be installed: {(proc.stderr or proc.stdout)[-800:]}"
-        if os.environ.get("CI"):
-            pytest.fail(why)  # they are on PyPI: in CI they must install
-        pytest.skip(why)
-    return root
 
 
 @pytest.fixture(scope="module")

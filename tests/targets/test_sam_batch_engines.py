@@ -25,7 +25,7 @@ K = 5
 TARGETS = {
     "onnx": ("onnxruntime", "onnxruntime", {}),
     "openvino": ("openvino", "openvino", {}),
-    "litert": ("litert", "litert_torch", {"litert": {"point_counts": [2, 3], "prompt_batches": [4]}}),
+    "litert": ("litert", "litert_torch", {"litert": {"point_counts": [2], "prompt_batches": [4]}}),  # 1 point + pad, or a box
     "tensorrt": ("onnxruntime", "onnxruntime", {}),
 }
 

@@ -50,7 +50,7 @@ class MaskDecoder(nn.Module):
         # Broadcasting replaces the reference's repeat_interleave (which exports to 5-D/OneHot ops).
         src = image_embeddings + dense_prompt_embeddings
         _, c, h, w = src.shape
-        hs, src = self.transformer(src, image_pe, tokens, reassociate=fast)
+        hs, src = self.transformer(src, image_pe, tokens, fast=fast)
         iou_token_out = hs[:, 0]
         mask_tokens_out = hs[:, 1:1 + self.num_mask_tokens]
 

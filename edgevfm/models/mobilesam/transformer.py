@@ -42,9 +42,9 @@ class Attention(nn.Module):
         return self.out_proj(out.transpose(1, 2).reshape(b, n, h * d))
 
 
-def _orders(reassociate: bool) -> tuple[str, str]:
+def _orders(fast: bool) -> tuple[str, str]:
     """Attention orders of (token→image, image→token)."""
-    return ("few_queries", "few_keys") if reassociate else ("plain", "plain")
+    return ("few_queries", "few_keys") if fast else ("plain", "plain")
 
 
 class MLPBlock(nn.Module):
@@ -75,8 +75,8 @@ class TwoWayAttentionBlock(nn.Module):
         self.skip_first_layer_pe = skip_first_layer_pe
 
     def forward(self, queries: torch.Tensor, keys: torch.Tensor, query_pe: torch.Tensor,
-                key_pe: torch.Tensor, *, reassociate: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
-        to_image, to_token = _orders(reassociate)
+                key_pe: torch.Tensor, *, fast: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+        to_image, to_token = _orders(fast)
         if self.skip_first_layer_pe:
             # First layer: the tokens *are* the PE; no residual (as in the reference).
             queries = self.self_attn(queries, queries, queries)
@@ -107,16 +107,16 @@ class TwoWayTransformer(nn.Module):
         self.norm_final_attn = nn.LayerNorm(dim)
 
     def forward(self, image_embedding: torch.Tensor, image_pe: torch.Tensor,
-                point_embedding: torch.Tensor, *, reassociate: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+                point_embedding: torch.Tensor, *, fast: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
         """image_embedding (B, C, H, W), image_pe (1 or B, C, H, W), tokens (B, T, C)
-        -> (tokens (B, T, C), image tokens (B, H*W, C)). ``reassociate``: the cross-attentions' image-side
+        -> (tokens (B, T, C), image tokens (B, H*W, C)). ``fast``: the cross-attentions' image-side
         products in the cheaper order of ``reassociated_attention`` (same maths)."""
         keys = image_embedding.flatten(2).transpose(1, 2)
         key_pe = image_pe.flatten(2).transpose(1, 2)
         queries = point_embedding
         for layer in self.layers:
-            queries, keys = layer(queries, keys, point_embedding, key_pe, reassociate=reassociate)
+            queries, keys = layer(queries, keys, point_embedding, key_pe, fast=fast)
         q, k = queries + point_embedding, keys + key_pe
-        to_image, _ = _orders(reassociate)
+        to_image, _ = _orders(fast)
         queries = self.norm_final_attn(queries + self.final_attn_token_to_image(q, k, keys, order=to_image))
         return queries, keys
