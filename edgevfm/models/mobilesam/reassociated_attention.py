@@ -12,7 +12,11 @@ image-side quantity only ever meets the T tokens' vectors per head:
 
 So the 4096-token products have width heads × T (56 for one click) instead of 128: about 2.3× fewer FLOPs in
 the decoder's dominant matmuls. It pays while T < 16 (one prompt set of up to ~10 points); beyond, it costs more,
-never wrong. Exported graphs use it (``SamOnnxDecoder``); the PyTorch reference keeps the plain order."""
+never wrong. Exported graphs use it (``SamOnnxDecoder``); the PyTorch reference keeps the plain order.
+
+Reshapes name the token count as -1, not as a traced size: with a dynamic point count a traced size is a
+symbolic expression that exporters compute in the graph (ONNX: Shape/Gather/Concat chains; ExecuTorch: more
+ops outside the XNNPACK partitions)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -31,32 +35,32 @@ def _per_head(w: torch.Tensor, heads: int) -> torch.Tensor:
 def few_queries(attn: "Attention", q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     """``attn(q, k, v)`` for T queries (B, T, C) over N keys/values (1 or B, N, C)."""
     h = attn.num_heads
-    b, t, _ = q.shape
+    b = q.shape[0]
     qh = attn._heads(attn.q_proj(q)) / attn.temperature  # (B, H, T, d)
-    wk = _per_head(attn.k_proj.weight, h)  # (H, d, C)
-    qk = (qh @ wk).reshape(b, h * t, -1)  # (B, H·T, C)
-    a = (qk @ k.transpose(1, 2)).reshape(b, h, t, -1).softmax(dim=-1)  # (B, H, T, N)
-    ctx = (a.reshape(b, h * t, -1) @ v).reshape(b, h, t, -1)  # Σ_n a x_n: (B, H, T, C)
+    c, n = k.shape[2], k.shape[1]
+    qk = (qh @ _per_head(attn.k_proj.weight, h)).reshape(b, -1, c)  # W_k,hᵀ q_h: (B, H·T, C)
+    a = (qk @ k.transpose(1, 2)).reshape(b, h, -1, n).softmax(dim=-1)  # (B, H, T, N)
+    ctx = (a.reshape(b, -1, n) @ v).reshape(b, h, -1, c)  # Σ_n a x_n: (B, H, T, C)
     wv = _per_head(attn.v_proj.weight, h)  # (H, d, C)
     out = ctx @ wv.transpose(1, 2) + attn.v_proj.bias.reshape(h, 1, -1)  # (B, H, T, d)
-    return attn.out_proj(out.transpose(1, 2).reshape(b, t, -1))
+    return attn.out_proj(out.transpose(1, 2).reshape(b, -1, attn.v_proj.out_features))
 
 
 def few_keys(attn: "Attention", q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     """``attn(q, k, v)`` for N queries (1 or B, N, C) over T keys/values (B, T, C)."""
     h = attn.num_heads
-    b, t, _ = k.shape
+    b = k.shape[0]
     kh = attn._heads(attn.k_proj(k)) / attn.temperature  # (B, H, T, d)
-    wq = _per_head(attn.q_proj.weight, h)  # (H, d, C)
-    kq = wq.transpose(1, 2) @ kh.transpose(2, 3)  # (B, H, C, T)
-    kq = kq.transpose(1, 2).reshape(b, -1, h * t)  # (B, C, H·T)
-    bias = (kh @ attn.q_proj.bias.reshape(h, -1, 1)).reshape(b, 1, h * t)  # b_q,h · k_h: (B, 1, H·T)
+    kq = kh @ _per_head(attn.q_proj.weight, h)  # W_q,hᵀ k_h: (B, H, T, C)
+    c = q.shape[2]
+    kq = kq.permute(0, 3, 1, 2).reshape(b, c, -1)  # (B, C, H·T)
+    bias = (kh @ attn.q_proj.bias.reshape(h, -1, 1)).reshape(b, 1, -1)  # b_q,h · k_h: (B, 1, H·T)
     n = q.shape[1]
-    a = (q @ kq + bias).reshape(b, n, h, t).softmax(dim=-1)  # (B, N, H, T)
+    a = (q @ kq + bias).reshape(b, n, h, -1).softmax(dim=-1)  # (B, N, H, T)
     vh = attn._heads(attn.v_proj(v))  # (B, H, T, d)
     wo = attn.out_proj.weight.reshape(-1, h, vh.shape[-1]).transpose(0, 1)  # (H, C, d)
-    u = (vh @ wo.transpose(1, 2)).reshape(b, h * t, -1)  # W_o,h v_h,t: (B, H·T, C)
-    return a.reshape(b, n, h * t) @ u + attn.out_proj.bias
+    u = (vh @ wo.transpose(1, 2)).reshape(b, -1, c)  # W_o,h v_h,t: (B, H·T, C)
+    return a.reshape(b, n, -1) @ u + attn.out_proj.bias
 
 
 ORDERS = {"few_queries": few_queries, "few_keys": few_keys}

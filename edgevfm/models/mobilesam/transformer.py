@@ -22,8 +22,8 @@ class Attention(nn.Module):
         self.out_proj = nn.Linear(inner, dim)
 
     def _heads(self, x: torch.Tensor) -> torch.Tensor:
-        b, n, c = x.shape
-        return x.reshape(b, n, self.num_heads, c // self.num_heads).transpose(1, 2)
+        b, _, c = x.shape  # -1, not the traced token count (see reassociated_attention)
+        return x.reshape(b, -1, self.num_heads, c // self.num_heads).transpose(1, 2)
 
     def forward(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, *, order: str = "plain") -> torch.Tensor:
         """``order``: "plain" (the official products), or "few_queries" / "few_keys", the same maths
@@ -38,8 +38,8 @@ class Attention(nn.Module):
         v = self._heads(self.v_proj(v))
         attn = (q @ k.transpose(-2, -1)) / self.temperature
         out = attn.softmax(dim=-1) @ v
-        b, h, n, d = out.shape
-        return self.out_proj(out.transpose(1, 2).reshape(b, n, h * d))
+        b, h, _, d = out.shape
+        return self.out_proj(out.transpose(1, 2).reshape(b, -1, h * d))
 
 
 def _orders(fast: bool) -> tuple[str, str]:
