@@ -1,6 +1,7 @@
 """The bench result as rich tables (one per model), the cells shared with the Markdown/plain forms."""
 from __future__ import annotations
 
+from edgevfm_runtime.bench.host_notes import host_notes
 from edgevfm_runtime.bench.report import COLUMNS, group_title, host_line, row_cells
 
 
@@ -9,6 +10,8 @@ def print_tables(result: dict, console) -> None:
     from rich.table import Table
 
     console.print(escape(host_line(result)), style="dim")
+    for note in host_notes(result):
+        console.print(escape(note), style="yellow")
     for g in result["groups"]:
         cells = [row_cells(g, r) for r in g["rows"]]
         keep = [i for i, c in enumerate(COLUMNS) if any(row[i] for row in cells)]

@@ -1,6 +1,8 @@
 """Human forms of a bench result: rows of cells (shared by the plain-text, Markdown and rich tables)."""
 from __future__ import annotations
 
+from .host_notes import host_notes
+
 COLUMNS = ("status", "name", "engine", "precision", "size MB", "parity", "steps p50 ms", "headline p50 ms",
            "p90", "speed-up (band)", "noise", "peak RSS MB")
 STATUS = {"passed": "✅", "parity-failed": "❎", "not-verifiable": "☑", "export-failed": "❌", "skipped": "⏭"}
@@ -79,6 +81,7 @@ def to_markdown(result: dict, *, columns: tuple[str, ...] = COLUMNS) -> str:
     """One table per group; ``columns`` picks a subset (e.g. :data:`COMPACT` for a README)."""
     idx = [COLUMNS.index(c) for c in columns]
     lines = [f"Measured {result['created']} on {host_line(result)}.", ""]
+    lines += [f"Note: {n}" for n in host_notes(result)] + ([""] if host_notes(result) else [])
     for g in result["groups"]:
         lines += [f"**{group_title(g, result)}**", "", "| " + " | ".join(columns) + " |",
                   "|" + "|".join("---" for _ in columns) + "|"]
@@ -98,7 +101,7 @@ def to_markdown(result: dict, *, columns: tuple[str, ...] = COLUMNS) -> str:
 
 
 def to_text(result: dict) -> str:
-    out = [host_line(result)]
+    out = [host_line(result), *host_notes(result)]
     for g in result["groups"]:
         cells = [list(COLUMNS)] + [row_cells(g, r) for r in g["rows"]]
         keep = [i for i in range(len(COLUMNS)) if any(c[i] for c in cells[1:])]
